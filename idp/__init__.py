@@ -1,0 +1,97 @@
+"""idp: the OpenID Connect provider of ViaTrajectoire.
+
+``create_app`` is the one place where settings, storage, keys, authentication and the
+protocol are wired together; tests pass their own ``Settings``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from idp.authn.login import PasswordLogin
+from idp.authn.passwords import Passwords
+from idp.authn.sessions import SessionService
+from idp.keyring import Keyring
+from idp.keyring.kek import load_kek
+from idp.oidc.context import ProviderContext
+from idp.oidc.provider import Provider
+from idp.settings import Settings, load_settings
+from idp.storage import db
+from idp.storage.ephemeral import EphemeralStore, create_store
+
+__all__ = ["create_app"]
+
+MAX_REQUEST_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None, store: EphemeralStore | None = None) -> Flask:
+    settings = (settings or load_settings()).validate()
+    app = Flask(__name__, instance_path=str(settings.instance_path))
+    _configure(app, settings)
+    db.init_app(app)
+    store = store or create_store(settings.redis_url)
+    sessions = SessionService(store, settings.sso_session_ttl)
+    passwords = Passwords(
+        settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
+    )
+    keyring = Keyring(
+        lambda: db.session,
+        load_kek(settings.key_encryption_key, settings.resolved_kek_file()),
+        settings.key_cache_seconds,
+    )
+    ctx = ProviderContext(
+        settings=settings,
+        store=store,
+        keyring=keyring,
+        passwords=passwords,
+        sessions=sessions,
+        db_session=lambda: db.session,
+    )
+    app.extensions["idp"] = ctx
+    app.extensions["idp.provider"] = Provider(ctx)
+    app.extensions["idp.login"] = PasswordLogin(lambda: db.session, passwords, sessions)
+
+    from idp.web import init_web
+
+    init_web(app)
+    return app
+
+
+def _configure(app: Flask, settings: Settings) -> None:
+    if not settings.issuer_is_https:
+        # Authlib refuses http URLs unless told; validate() allows http only on loopback.
+        os.environ["AUTHLIB_INSECURE_TRANSPORT"] = "1"
+    app.config.update(
+        SECRET_KEY=settings.secret_key or _instance_secret(settings.instance_path),
+        SQLALCHEMY_DATABASE_URI=settings.resolved_database_url(),
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
+        SESSION_COOKIE_NAME="idp_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.issuer_is_https,
+        WTF_CSRF_TIME_LIMIT=settings.pending_request_ttl,
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
+        TESTING=settings.environment == "testing",
+        JSON_SORT_KEYS=False,
+    )
+    logging.getLogger("idp").setLevel(logging.INFO)
+
+
+def _instance_secret(instance: Path) -> str:
+    """The embedded default keeps its cookie-signing secret in a 0600 file."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another worker created it first
+            return path.read_text().strip()
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+    return path.read_text().strip()

@@ -1,0 +1,1 @@
+"""Who a person is and may do: users, (later) establishments, habilitations, the audit trail."""

@@ -1,0 +1,93 @@
+"""User accounts: creation, lookup, and password login (the seam the login page calls)."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit
+from idp.authn.passwords import InvalidCredentialsError, Passwords
+from idp.errors import ConflictError, IdpError
+from idp.storage.models import User
+
+USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+class InvalidUserError(IdpError):
+    """A field of a new account is invalid; ``field`` names it."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+def create_user(
+    session: Session,
+    passwords: Passwords,
+    *,
+    username: str,
+    email: str,
+    password: str | None,
+    given_name: str = "",
+    family_name: str = "",
+    actor: str = audit.SYSTEM,
+) -> User:
+    """Create an account with a fresh random ``sub``; the caller commits."""
+    if not USERNAME_PATTERN.match(username or ""):
+        raise InvalidUserError("username", "2-150 letters, digits or . _ @ -")
+    if not EMAIL_PATTERN.match(email or ""):
+        raise InvalidUserError("email", "not an email address")
+    if password is not None and not 12 <= len(password) <= 1024:
+        raise InvalidUserError("password", "12 to 1024 characters")
+    if get_by_username(session, username) is not None:
+        raise ConflictError(f"username {username!r} is taken")
+    user = User(
+        subject=str(uuid.uuid4()),
+        username=username,
+        email=email,
+        email_verified=False,
+        given_name=given_name,
+        family_name=family_name,
+        password_hash=passwords.hash(password) if password else None,
+    )
+    session.add(user)
+    session.flush()
+    audit.record(session, actor, "user.created", f"user:{user.subject}", username=username)
+    return user
+
+
+def get_by_username(session: Session, username: str) -> User | None:
+    return session.query(User).filter_by(username=username).one_or_none()
+
+
+def get_by_subject(session: Session, subject: str) -> User | None:
+    return session.query(User).filter_by(subject=subject).one_or_none()
+
+
+def get_by_id(session: Session, user_id: int) -> User | None:
+    return session.get(User, user_id)
+
+
+def list_users(session: Session, limit: int = 1000) -> list[User]:
+    return session.query(User).order_by(User.username).limit(limit).all()
+
+
+def authenticate_password(
+    session: Session, passwords: Passwords, username: str, password: str
+) -> User:
+    """The account for these credentials, or InvalidCredentialsError (same for every cause).
+
+    A hash made with older argon2 parameters is replaced on success; the caller commits.
+    """
+    user = get_by_username(session, username[:150]) if username else None
+    stored = user.password_hash if user is not None else None
+    result = passwords.check(stored, password)
+    if not result.ok or user is None or not user.is_active:
+        raise InvalidCredentialsError()
+    if result.new_hash:
+        user.password_hash = result.new_hash
+    return user

@@ -1,0 +1,1 @@
+"""How a person proves who they are: passwords, sessions, and (later) OTP, devices, PSC."""

@@ -1,0 +1,72 @@
+"""Single sign-on sessions, kept in the ephemeral store under ``idp:session:<sid>``.
+
+The browser holds only the random session id in an HttpOnly cookie; everything else stays
+server-side so a session can be ended from anywhere (logout, later back-channel logout).
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import asdict, dataclass, field
+
+from idp.storage.ephemeral import EphemeralStore
+
+
+@dataclass
+class SsoSession:
+    sid: str
+    user_id: int
+    auth_time: int
+    amr: list[str]
+    acr: str
+    clients: list[str] = field(default_factory=list)
+
+    def age(self, now: int | None = None) -> int:
+        return (now or int(time.time())) - self.auth_time
+
+
+class SessionService:
+    """Create, find, extend and end SSO sessions."""
+
+    def __init__(self, store: EphemeralStore, ttl: int) -> None:
+        self._store = store
+        self._ttl = ttl
+
+    @staticmethod
+    def _key(sid: str) -> str:
+        return f"idp:session:{sid}"
+
+    def start(self, user_id: int, amr: list[str], acr: str) -> SsoSession:
+        session = SsoSession(
+            sid=secrets.token_urlsafe(32),
+            user_id=user_id,
+            auth_time=int(time.time()),
+            amr=amr,
+            acr=acr,
+        )
+        self._save(session)
+        return session
+
+    def get(self, sid: str | None) -> SsoSession | None:
+        if not sid or len(sid) > 100:
+            return None
+        data = self._store.get(self._key(sid))
+        return SsoSession(**data) if data else None
+
+    def add_client(self, session: SsoSession, client_id: str) -> None:
+        """Remember which relying parties this session signed in to (for logout)."""
+        if client_id not in session.clients:
+            session.clients.append(client_id)
+            self._save(session)
+
+    def end(self, sid: str | None) -> SsoSession | None:
+        if not sid or len(sid) > 100:
+            return None
+        data = self._store.consume(self._key(sid))
+        return SsoSession(**data) if data else None
+
+    def _save(self, session: SsoSession) -> None:
+        remaining = self._ttl - session.age()
+        if remaining > 0:
+            self._store.put(self._key(session.sid), asdict(session), remaining)

@@ -1,0 +1,64 @@
+"""The ``idp`` operator command (click), one module per noun.
+
+Each command builds the app from the same settings as the server, so it works on the
+embedded default and on PostgreSQL alike. Wrong arguments give a clear message and exit 2;
+a refused action exits 1.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask
+
+from idp.errors import IdpError
+
+
+class Context:
+    def __init__(self) -> None:
+        self._app: Flask | None = None
+
+    @property
+    def app(self) -> Flask:
+        if self._app is None:
+            from idp import create_app
+
+            self._app = create_app()
+        return self._app
+
+
+pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def emit(data: Any, as_json: bool, human: str) -> None:
+    click.echo(json.dumps(data, indent=2, default=str) if as_json else human)
+
+
+def fail(message: str) -> None:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(1)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.pass_context
+def main(click_ctx: click.Context) -> None:
+    """idp: the ViaTrajectoire OpenID Connect provider."""
+    click_ctx.obj = Context()
+
+
+def run() -> None:
+    try:
+        main(standalone_mode=True)
+    except IdpError as exc:
+        fail(str(exc))
+
+
+from idp.cli import clients, init, serve, users  # noqa: E402
+
+main.add_command(init.init)
+main.add_command(serve.serve)
+main.add_command(users.users)
+main.add_command(clients.clients)

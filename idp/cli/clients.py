@@ -1,0 +1,130 @@
+"""``idp clients create|list|show|delete``."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from idp.cli import Context, emit, fail, pass_context
+from idp.errors import ConflictError, NotFoundError
+from idp.oidc import clients as registry
+from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
+from idp.storage import db
+
+
+@click.group()
+def clients() -> None:
+    """Manage relying-party registrations."""
+
+
+@clients.command("create")
+@click.option("--client-id", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True)
+@click.option("--post-logout-redirect-uri", "post_logout_redirect_uris", multiple=True)
+@click.option(
+    "--grant-type",
+    "grant_types",
+    multiple=True,
+    type=click.Choice(registry.GRANT_TYPES),
+    help="Default: authorization_code.",
+)
+@click.option(
+    "--auth-method",
+    type=click.Choice(registry.AUTH_METHODS),
+    help="Default: client_secret_basic, or none with --public.",
+)
+@click.option("--scope", default="openid profile email", show_default=True)
+@click.option("--name", default="")
+@click.option("--public", is_flag=True, help="A client without a secret (PKCE required).")
+@click.option("--third-party", is_flag=True, help="Ask people for consent.")
+@click.option("--jwks-file", type=click.File(), help="Public JWK set for private_key_jwt.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def create(
+    obj: Context,
+    client_id: str,
+    redirect_uris: tuple[str, ...],
+    post_logout_redirect_uris: tuple[str, ...],
+    grant_types: tuple[str, ...],
+    auth_method: str | None,
+    scope: str,
+    name: str,
+    public: bool,
+    third_party: bool,
+    jwks_file: click.File | None,
+    as_json: bool,
+) -> None:
+    """Register a client; its secret is printed once."""
+    if public and auth_method not in (None, "none"):
+        raise click.UsageError("--public goes with --auth-method none (or no --auth-method)")
+    try:
+        jwks = json.load(jwks_file) if jwks_file else None  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise click.UsageError(f"--jwks-file: not JSON ({exc})") from exc
+    registration = ClientRegistration(
+        client_id=client_id,
+        redirect_uris=list(redirect_uris),
+        post_logout_redirect_uris=list(post_logout_redirect_uris),
+        grant_types=list(grant_types) or ["authorization_code"],
+        token_endpoint_auth_method=auth_method or ("none" if public else "client_secret_basic"),
+        scope=scope,
+        client_name=name,
+        first_party=not third_party,
+        jwks=jwks,
+    )
+    with obj.app.app_context():
+        try:
+            record, secret = registry.create_client(db.session, registration, actor="operator")
+            db.session.commit()
+        except (InvalidClientMetadataError, ConflictError) as exc:
+            db.session.rollback()
+            fail(str(exc))
+        data = {**registry.describe(record), "client_secret": secret}
+    human = f"created client {client_id}"
+    if secret:
+        human += f"\nclient_secret: {secret}\n(shown once: store it now)"
+    emit(data, as_json, human)
+
+
+@clients.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def list_(obj: Context, as_json: bool) -> None:
+    """List clients."""
+    with obj.app.app_context():
+        rows = [registry.describe(r) for r in registry.list_clients(db.session)]
+    lines = [
+        f"{r['client_id']:<28} {r['token_endpoint_auth_method']:<20} {' '.join(r['grant_types'])}"
+        for r in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "no clients")
+
+
+@clients.command("show")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def show(obj: Context, client_id: str, as_json: bool) -> None:
+    """Show one client (never its secret)."""
+    with obj.app.app_context():
+        record = registry.get_client(db.session, client_id)
+        if record is None:
+            fail(f"no client {client_id!r}")
+        data = registry.describe(record)
+    emit(data, as_json, "\n".join(f"{k:<26} {v}" for k, v in data.items()))
+
+
+@clients.command("delete")
+@click.argument("client_id")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def delete(obj: Context, client_id: str, as_json: bool) -> None:
+    """Delete a client registration."""
+    with obj.app.app_context():
+        try:
+            registry.delete_client(db.session, client_id, actor="operator")
+            db.session.commit()
+        except NotFoundError as exc:
+            fail(str(exc))
+    emit({"client_id": client_id, "deleted": True}, as_json, f"deleted client {client_id}")

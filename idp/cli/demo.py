@@ -1,0 +1,63 @@
+"""Demo data for the embedded default: one person, one confidential and one public client.
+
+Development only: the demo secrets are well known on purpose.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from idp.accounts import users
+from idp.oidc.clients import ClientRegistration, create_client, get_client
+from idp.storage import db
+
+DEMO_USER = {
+    "username": "demo",
+    "password": "demo-password-2026",
+    "email": "demo@example.org",
+    "given_name": "Camille",
+    "family_name": "Martin",
+}
+DEMO_CONFIDENTIAL = ClientRegistration(
+    client_id="demo-module",
+    client_name="Module de démonstration",
+    redirect_uris=["http://127.0.0.1:8000/callback", "http://localhost:8000/callback"],
+    post_logout_redirect_uris=["http://127.0.0.1:8000/"],
+    grant_types=["authorization_code", "refresh_token", "client_credentials"],
+    token_endpoint_auth_method="client_secret_basic",
+)
+DEMO_CONFIDENTIAL_SECRET = "demo-module-secret-for-development-only"
+DEMO_PUBLIC = ClientRegistration(
+    client_id="demo-public",
+    client_name="Application publique de démonstration",
+    redirect_uris=["http://127.0.0.1:8000/public/callback"],
+    post_logout_redirect_uris=["http://127.0.0.1:8000/"],
+    grant_types=["authorization_code", "refresh_token"],
+    token_endpoint_auth_method="none",
+)
+
+
+def seed_demo(app: Flask) -> None:
+    ctx = app.extensions["idp"]
+    session = db.session
+    if users.get_by_username(session, DEMO_USER["username"]) is None:
+        user = users.create_user(session, ctx.passwords, **DEMO_USER)
+        user.email_verified = True
+    if get_client(session, DEMO_CONFIDENTIAL.client_id) is None:
+        create_client(session, DEMO_CONFIDENTIAL, secret=DEMO_CONFIDENTIAL_SECRET)
+    if get_client(session, DEMO_PUBLIC.client_id) is None:
+        create_client(session, DEMO_PUBLIC)
+    session.commit()
+
+
+def print_demo(issuer: str) -> None:
+    click.echo(f"""
+Demo data (development only):
+  user                 {DEMO_USER["username"]} / {DEMO_USER["password"]}
+  confidential client  {DEMO_CONFIDENTIAL.client_id} / {DEMO_CONFIDENTIAL_SECRET}
+                       redirect_uri {DEMO_CONFIDENTIAL.redirect_uris[0]}
+  public client (PKCE) {DEMO_PUBLIC.client_id}
+                       redirect_uri {DEMO_PUBLIC.redirect_uris[0]}
+  discovery            {issuer}/.well-known/openid-configuration
+""")

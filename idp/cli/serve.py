@@ -1,0 +1,83 @@
+"""``idp serve``: the production server (gunicorn), after checking the provider can work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+from idp.cli import Context, pass_context
+from idp.errors import ConfigurationError
+from idp.storage import db
+from idp.storage.migrate import current_revision
+
+
+def check_ready(app: Flask, workers: int) -> None:
+    """Fail at start, with the fix, rather than on a user's request."""
+    ctx = app.extensions["idp"]
+    if workers > 1 and not ctx.store.shared:
+        raise ConfigurationError(
+            "several workers need a shared store: set IDP_REDIS_URL (the in-process store "
+            "would lose codes and sessions between workers), or use --workers 1"
+        )
+    try:
+        ctx.store.ping()
+    except Exception as exc:
+        raise ConfigurationError(f"the ephemeral store cannot be reached: {exc}") from exc
+    with app.app_context():
+        if current_revision(db.engine) is None:
+            raise ConfigurationError("the database has no schema: run `idp init`")
+        ctx.keyring.verify_kek()
+        if not ctx.keyring.algorithms():
+            raise ConfigurationError("no active signing key: run `idp init`")
+        db.session.remove()
+
+
+class GunicornServer(BaseApplication):
+    def __init__(self, app: Flask, options: dict[str, Any]) -> None:
+        self.application = app
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.application
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes; more than one needs IDP_REDIS_URL.",
+)
+@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@pass_context
+def serve(obj: Context, host: str, port: int, workers: int, threads: int) -> None:
+    """Run the provider with gunicorn."""
+    app = obj.app
+    check_ready(app, workers)
+    issuer = app.extensions["idp"].settings.issuer
+    click.echo(f"idp {issuer} listening on http://{host}:{port} ({workers} worker(s))")
+    GunicornServer(
+        app,
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "threads": threads,
+            "worker_class": "gthread" if threads > 1 else "sync",
+            "accesslog": "-",
+            "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
+            "graceful_timeout": 10,
+            "limit_request_line": 8190,
+            "forwarded_allow_ips": "127.0.0.1",
+        },
+    ).run()

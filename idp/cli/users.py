@@ -1,0 +1,99 @@
+"""``idp users create|list|show``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import click
+
+from idp.accounts import users as accounts
+from idp.cli import Context, emit, fail, pass_context
+from idp.errors import ConflictError
+from idp.storage import db
+from idp.storage.models import User
+
+
+def describe(user: User) -> dict[str, Any]:
+    return {
+        "subject": user.subject,
+        "username": user.username,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "given_name": user.given_name,
+        "family_name": user.family_name,
+        "active": user.is_active,
+        "created_at": user.created_at.isoformat(),
+    }
+
+
+@click.group()
+def users() -> None:
+    """Manage accounts."""
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--email", required=True)
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Prompted when omitted (never put it in shell history in production).",
+)
+@click.option("--given-name", default="")
+@click.option("--family-name", default="")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def create(
+    obj: Context,
+    username: str,
+    email: str,
+    password: str,
+    given_name: str,
+    family_name: str,
+    as_json: bool,
+) -> None:
+    """Create an account."""
+    with obj.app.app_context():
+        try:
+            user = accounts.create_user(
+                db.session,
+                obj.app.extensions["idp"].passwords,
+                username=username,
+                email=email,
+                password=password,
+                given_name=given_name,
+                family_name=family_name,
+                actor="operator",
+            )
+            db.session.commit()
+        except (accounts.InvalidUserError, ConflictError) as exc:
+            db.session.rollback()
+            fail(str(exc))
+        emit(describe(user), as_json, f"created user {user.username} (sub {user.subject})")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def list_(obj: Context, as_json: bool) -> None:
+    """List accounts."""
+    with obj.app.app_context():
+        rows = [describe(u) for u in accounts.list_users(db.session)]
+    lines = [f"{r['username']:<24} {r['email']:<32} {r['subject']}" for r in rows]
+    emit(rows, as_json, "\n".join(lines) or "no users")
+
+
+@users.command("show")
+@click.argument("username")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def show(obj: Context, username: str, as_json: bool) -> None:
+    """Show one account."""
+    with obj.app.app_context():
+        user = accounts.get_by_username(db.session, username)
+        if user is None:
+            fail(f"no user {username!r}")
+        data = describe(user)
+    emit(data, as_json, "\n".join(f"{k:<15} {v}" for k, v in data.items()))

@@ -1,0 +1,258 @@
+"""The authorization endpoint's decisions (RFC 6749 4.1.1, OpenID Connect Core 3.1.2).
+
+Authlib validates the client, the exact redirect URI, the response type, the scope, PKCE and
+the nonce; the small checks below add what OpenID Connect asks of a provider (``prompt``,
+``max_age``, ``acr_values``, unsupported request objects) and decide the next step:
+sign in, ask consent, or answer the client. This is the one seam with the login pages:
+a pending request goes in, a ``Principal`` comes out. Every redirect carries ``iss``
+(RFC 9207); nothing is ever sent to a redirect URI that was not verified.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from authlib.common.urls import add_params_to_uri
+from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
+from authlib.oidc.core.errors import (
+    ConsentRequiredError,
+    LoginRequiredError,
+    RegistrationNotSupportedError,
+    RequestNotSupportedError,
+    RequestURINotSupportedError,
+)
+
+from idp.accounts import users
+from idp.authn.sessions import SsoSession
+from idp.oidc import acr as acr_values
+from idp.oidc.consent import has_consent
+from idp.oidc.context import ProviderContext
+from idp.oidc.principal import Principal
+from idp.oidc.server import IdpAuthorizationServer
+
+MAX_PARAM_LENGTH = 2048
+PROMPTS = {"none", "login", "consent"}
+
+
+class UnmetAuthenticationRequirementsError(OAuth2Error):
+    """OpenID Connect Core errata: the requested acr cannot be met."""
+
+    error = "unmet_authentication_requirements"
+
+
+@dataclass
+class PendingRequest:
+    """An authorization request waiting for the person to sign in or consent."""
+
+    id: str
+    params: list[list[str]]
+    created: int
+    login_done_at: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def param(self, name: str) -> str | None:
+        return next((value for key, value in self.params if key == name), None)
+
+
+@dataclass
+class Outcome:
+    """What the web layer does next: ``respond`` (HTTP response), ``login``, ``consent``,
+    or ``error_page`` (an error that must not be redirected)."""
+
+    kind: str
+    response: Any = None
+    pending: PendingRequest | None = None
+    error: OAuth2Error | None = None
+    client_name: str = ""
+    scopes: list[str] = field(default_factory=list)
+
+
+class AuthorizationService:
+    def __init__(self, ctx: ProviderContext, server: IdpAuthorizationServer) -> None:
+        self.ctx = ctx
+        self.server = server
+
+    # --- pending requests -------------------------------------------------------------
+    def save_pending(self, pending: PendingRequest) -> None:
+        self.ctx.store.put(
+            f"idp:authreq:{pending.id}", pending.__dict__, self.ctx.settings.pending_request_ttl
+        )
+
+    def get_pending(self, pending_id: str | None) -> PendingRequest | None:
+        if not pending_id or len(pending_id) > 100:
+            return None
+        data = self.ctx.store.get(f"idp:authreq:{pending_id}")
+        return PendingRequest(**data) if data else None
+
+    def mark_login_done(self, pending: PendingRequest) -> None:
+        pending.login_done_at = int(time.time())
+        self.save_pending(pending)
+
+    # --- the decision -----------------------------------------------------------------
+    def authorize(
+        self,
+        params: list[tuple[str, str]],
+        session: SsoSession | None,
+        pending: PendingRequest | None = None,
+        consent_given: bool | None = None,
+    ) -> Outcome:
+        """Decide the next step of an authorization request; see the module docstring."""
+        request = self.server.authorization_request(params)
+        end_user = self._principal(session)
+        try:
+            check_parameter_sizes(params)
+            grant = self.server.get_consent_grant(request, end_user=end_user)
+        except OAuth2Error as error:
+            return self._error(error, request.payload.state)
+        redirect_uri = grant.redirect_uri
+        try:
+            check_unsupported_parameters(request.payload.data)
+            prompts = parse_prompt(request.payload.data.get("prompt"))
+            max_age = parse_max_age(request.payload.data.get("max_age"))
+            wanted_acr = parse_acr_values(request.payload.data.get("acr_values"))
+            if self._needs_login(end_user, prompts, max_age, wanted_acr, pending):
+                if "none" in prompts:
+                    raise LoginRequiredError()
+                return Outcome("login", pending=self._pending(params, pending))
+            client = request.client
+            scopes = (request.scope or "").split()
+            if consent_given is False:
+                from authlib.oauth2.rfc6749 import AccessDeniedError
+
+                raise AccessDeniedError("The user refused the request.")
+            if consent_given is None and self._needs_consent(client, end_user, scopes, prompts):
+                if "none" in prompts:
+                    raise ConsentRequiredError()
+                return Outcome(
+                    "consent",
+                    pending=self._pending(params, pending),
+                    client_name=client.name,
+                    scopes=scopes,
+                )
+        except OAuth2Error as error:
+            error.redirect_uri = redirect_uri
+            return self._error(error, request.payload.state)
+        return self._issue_code(request, grant, end_user, session)
+
+    def _issue_code(
+        self, request: Any, grant: Any, principal: Principal, session: SsoSession
+    ) -> Outcome:
+        response = self.server.create_authorization_response(request, principal, grant)
+        self._add_issuer(response)
+        self.ctx.sessions.add_client(session, request.client.client_id)
+        return Outcome("respond", response=response)
+
+    def _principal(self, session: SsoSession | None) -> Principal | None:
+        if session is None:
+            return None
+        user = users.get_by_id(self.ctx.db_session(), session.user_id)
+        if user is None or not user.is_active:
+            return None
+        return Principal(
+            user=user,
+            auth_time=session.auth_time,
+            acr=session.acr,
+            amr=session.amr,
+            sid=session.sid,
+        )
+
+    def _needs_login(
+        self,
+        principal: Principal | None,
+        prompts: set[str],
+        max_age: int | None,
+        wanted_acr: list[str],
+        pending: PendingRequest | None,
+    ) -> bool:
+        if principal is None:
+            return True
+        fresh = (
+            pending is not None
+            and pending.login_done_at is not None
+            and principal.auth_time >= pending.created
+        )
+        if "login" in prompts and not fresh:
+            return True
+        if max_age is not None and int(time.time()) - principal.auth_time > max_age:
+            return not fresh
+        return not acr_values.meets(principal.acr, wanted_acr)
+
+    def _needs_consent(
+        self, client: Any, principal: Principal, scopes: list[str], prompts: set[str]
+    ) -> bool:
+        if client.first_party:
+            return False
+        if "consent" in prompts:
+            return True
+        return not has_consent(self.ctx.db_session(), principal.user.id, client.client_id, scopes)
+
+    def _pending(
+        self, params: list[tuple[str, str]], pending: PendingRequest | None
+    ) -> PendingRequest:
+        if pending is None:
+            pending = PendingRequest(
+                id=secrets.token_urlsafe(24),
+                params=[list(p) for p in params],
+                created=int(time.time()),
+            )
+            self.save_pending(pending)
+        return pending
+
+    def _error(self, error: OAuth2Error, state: str | None) -> Outcome:
+        if not error.redirect_uri:
+            return Outcome("error_page", error=error)
+        error.state = state
+        response = self.server.handle_error_response(None, error)
+        self._add_issuer(response)
+        return Outcome("respond", response=response)
+
+    def _add_issuer(self, response: Any) -> None:
+        """RFC 9207: every authorization response names its issuer."""
+        if response.location:
+            response.location = add_params_to_uri(response.location, {"iss": self.ctx.issuer})
+
+
+def check_parameter_sizes(params: list[tuple[str, str]]) -> None:
+    for key, value in params:
+        if len(key) > 100 or len(value) > MAX_PARAM_LENGTH:
+            raise InvalidRequestError(f"Parameter '{key[:100]}' is too long.")
+
+
+def check_unsupported_parameters(data: Any) -> None:
+    if data.get("request"):
+        raise RequestNotSupportedError()
+    if data.get("request_uri"):
+        raise RequestURINotSupportedError()
+    if data.get("registration"):
+        raise RegistrationNotSupportedError()
+    if data.get("response_mode") not in (None, "query"):
+        raise InvalidRequestError("Only 'response_mode=query' is supported.")
+
+
+def parse_prompt(value: str | None) -> set[str]:
+    prompts = set((value or "").split())
+    if prompts - PROMPTS:
+        raise InvalidRequestError("Unsupported 'prompt' value.")
+    if "none" in prompts and len(prompts) > 1:
+        raise InvalidRequestError("'prompt=none' cannot be combined with other values.")
+    return prompts
+
+
+def parse_max_age(value: str | None) -> int | None:
+    if value is None or value == "":
+        return None
+    if not value.isdigit() or len(value) > 10:
+        raise InvalidRequestError("'max_age' must be a non-negative integer.")
+    return int(value)
+
+
+def parse_acr_values(value: str | None) -> list[str]:
+    requested = (value or "").split()
+    if requested and not acr_values.satisfiable(requested):
+        raise UnmetAuthenticationRequirementsError(
+            "None of the requested 'acr_values' is supported."
+        )
+    return acr_values.satisfiable(requested)

@@ -1,0 +1,36 @@
+"""Standard claims per scope (OpenID Connect Core 5.4), shared by ID tokens and UserInfo."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749.util import scope_to_list
+
+from idp.storage.models import User
+
+SCOPE_CLAIMS = {
+    "openid": ["sub"],
+    "profile": ["name", "given_name", "family_name", "preferred_username", "updated_at"],
+    "email": ["email", "email_verified"],
+}
+
+
+def claims_supported() -> list[str]:
+    return sorted({claim for claims in SCOPE_CLAIMS.values() for claim in claims})
+
+
+def user_claims(user: User, scope: str | None) -> dict[str, Any]:
+    """The claims of ``user`` that ``scope`` grants; ``sub`` always."""
+    scopes = set(scope_to_list(scope) or [])
+    claims: dict[str, Any] = {"sub": user.subject}
+    if "profile" in scopes:
+        claims.update(
+            name=f"{user.given_name} {user.family_name}".strip(),
+            given_name=user.given_name,
+            family_name=user.family_name,
+            preferred_username=user.username,
+            updated_at=int(user.updated_at.timestamp()),
+        )
+    if "email" in scopes:
+        claims.update(email=user.email, email_verified=bool(user.email_verified))
+    return claims

@@ -1,0 +1,42 @@
+"""``private_key_jwt`` client authentication (RFC 7523 2.2, OpenID Connect Core 9).
+
+Each assertion's ``jti`` is remembered until the assertion expires, so a captured assertion
+cannot be replayed; the audience is the issuer or one of our endpoints.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc.jwk import KeySet
+
+from idp.oidc.context import ProviderContext
+from idp.oidc.tokens import digest
+
+ENDPOINT_PATHS = ("/token", "/introspect", "/revoke")
+MAX_ASSERTION_LIFETIME = 600
+
+
+class PrivateKeyJwt(JWTBearerClientAssertion):
+    CLIENT_AUTH_METHOD = "private_key_jwt"
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        super().__init__(validate_jti=True, leeway=ctx.settings.clock_skew)
+        self.ctx = ctx
+
+    def get_audiences(self) -> list[str]:
+        return [self.ctx.issuer] + [self.ctx.url(path) for path in ENDPOINT_PATHS]
+
+    def validate_jti(self, claims: Any, jti: Any) -> bool:
+        if not isinstance(jti, str) or not jti or len(jti) > 256:
+            return False
+        remaining = int(claims["exp"]) - int(time.time())
+        if remaining > MAX_ASSERTION_LIFETIME:
+            return False
+        ttl = max(remaining, 0) + self.leeway + 1
+        return self.ctx.store.add(f"idp:jti:{claims['sub']}:{digest(jti)}", {}, ttl)
+
+    def resolve_client_public_key(self, client: Any) -> KeySet:
+        return KeySet.import_key_set(client.record.jwks or {"keys": []})

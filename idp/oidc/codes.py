@@ -1,0 +1,70 @@
+"""Authorization codes in the ephemeral store: single use, at most 60 s, stored by digest.
+
+A code is 256 random bits. Redeeming it is an atomic consume; a second attempt finds the
+``idp:code-spent`` marker and revokes every token issued from the code (RFC 6749 4.1.2).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from authlib.oidc.core import AuthorizationCodeMixin
+
+from idp.oidc.context import ProviderContext
+from idp.oidc.tokens import digest, revoke_family
+
+SPENT_MARKER_TTL = 600
+
+
+@dataclass
+class AuthorizationCode(AuthorizationCodeMixin):
+    client_id: str
+    redirect_uri: str | None
+    scope: str
+    user_id: int
+    auth_time: int
+    acr: str
+    amr: list[str]
+    sid: str | None
+    family_id: str
+    nonce: str | None = None
+    code_challenge: str | None = None
+    code_challenge_method: str | None = None
+
+    def get_redirect_uri(self) -> str | None:
+        return self.redirect_uri
+
+    def get_scope(self) -> str:
+        return self.scope
+
+    def get_nonce(self) -> str | None:
+        return self.nonce
+
+    def get_auth_time(self) -> int:
+        return self.auth_time
+
+    def get_acr(self) -> str:
+        return self.acr
+
+    def get_amr(self) -> list[str]:
+        return self.amr
+
+
+def save_code(ctx: ProviderContext, code: str, data: AuthorizationCode) -> None:
+    ctx.store.put(f"idp:code:{digest(code)}", asdict(data), ctx.settings.authorization_code_ttl)
+
+
+def redeem_code(ctx: ProviderContext, code: str) -> AuthorizationCode | None:
+    """Consume a code exactly once; on a replay, revoke what the first redemption issued."""
+    if not code or len(code) > 256:
+        return None
+    key = digest(code)
+    data: dict[str, Any] | None = ctx.store.consume(f"idp:code:{key}")
+    if data is None:
+        spent = ctx.store.get(f"idp:code-spent:{key}")
+        if spent is not None:
+            revoke_family(ctx, spent["family_id"], reason="authorization code replayed")
+        return None
+    ctx.store.put(f"idp:code-spent:{key}", {"family_id": data["family_id"]}, SPENT_MARKER_TTL)
+    return AuthorizationCode(**data)

@@ -1,0 +1,94 @@
+"""Refresh token grant (RFC 6749 6) with rotation and reuse detection (RFC 9700 4.14.2).
+
+Every use returns a new refresh token and marks the old one used. Presenting a used token
+again means it leaked: the whole family is revoked. Two requests racing on one token are
+decided by an atomic conditional UPDATE; the loser gets ``invalid_grant`` and its response
+is rolled back.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
+
+from idp.accounts import users
+from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
+from idp.oidc.principal import Principal
+from idp.oidc.tokens import (
+    find_refresh_token,
+    is_family_revoked,
+    is_refresh_token_usable,
+    mark_refresh_token_used,
+    revoke_family,
+)
+from idp.storage.models import RefreshToken
+
+
+class RefreshCredential(TokenMixin):
+    def __init__(self, record: RefreshToken) -> None:
+        self.record = record
+
+    def check_client(self, client: Any) -> bool:
+        return self.record.client_id == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.record.scope
+
+
+class RefreshedAuthentication:
+    """How the person originally signed in, for the ID token of a refresh (Core 12.2)."""
+
+    def __init__(self, record: RefreshToken) -> None:
+        self.record = record
+
+    def get_nonce(self) -> None:
+        return None
+
+    def get_auth_time(self) -> int:
+        return self.record.auth_time
+
+    def get_acr(self) -> str | None:
+        return self.record.acr
+
+    def get_amr(self) -> list[str]:
+        return self.record.amr
+
+
+class RefreshTokenGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    @property
+    def ctx(self) -> Any:
+        return self.server.ctx
+
+    def authenticate_refresh_token(self, refresh_token: str) -> RefreshCredential | None:
+        record = find_refresh_token(self.ctx, refresh_token)
+        if record is None:
+            return None
+        if record.used_at is not None and record.revoked_at is None:
+            revoke_family(self.ctx, record.family_id, reason="refresh token reused")
+            return None
+        if not is_refresh_token_usable(record) or is_family_revoked(self.ctx, record.family_id):
+            return None
+        return RefreshCredential(record)
+
+    def authenticate_user(self, refresh_token: RefreshCredential) -> Principal | None:
+        record = refresh_token.record
+        user = users.get_by_id(self.ctx.db_session(), record.user_id)
+        if user is None or not user.is_active:
+            return None
+        self.request.authorization_code = RefreshedAuthentication(record)
+        return Principal(
+            user=user,
+            auth_time=record.auth_time,
+            acr=record.acr or "",
+            amr=record.amr,
+            sid=record.sid,
+            family_id=record.family_id,
+        )
+
+    def revoke_old_credential(self, refresh_token: RefreshCredential) -> None:
+        if not mark_refresh_token_used(self.ctx, refresh_token.record):
+            raise InvalidGrantError("The refresh token was already used.")

@@ -1,0 +1,103 @@
+"""The protocol's use cases as the web layer calls them: one method per endpoint.
+
+Each method runs Authlib's endpoint on the current HTTP request and owns the unit of work:
+it commits what a successful answer stored and rolls back anything a refusal left behind.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from flask import Response, jsonify
+
+from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
+from idp.oidc.consent import grant_consent
+from idp.oidc.context import ProviderContext
+from idp.oidc.discovery import provider_metadata
+from idp.oidc.server import create_authorization_server
+from idp.oidc.userinfo import create_resource_protector, userinfo_claims
+
+
+class Provider:
+    def __init__(self, ctx: ProviderContext) -> None:
+        self.ctx = ctx
+        self.server = create_authorization_server(ctx)
+        self.authorization = AuthorizationService(ctx, self.server)
+        self.protector = create_resource_protector(ctx)
+
+    def metadata(self) -> dict[str, Any]:
+        return provider_metadata(self.ctx)
+
+    def jwks(self) -> dict[str, Any]:
+        return self.ctx.keyring.public_jwks()
+
+    def authorize(
+        self,
+        params: list[tuple[str, str]],
+        sid: str | None,
+        pending: PendingRequest | None = None,
+        consent_given: bool | None = None,
+    ) -> Outcome:
+        session = self.ctx.sessions.get(sid)
+        outcome = self._in_unit_of_work(
+            lambda: self.authorization.authorize(params, session, pending, consent_given)
+        )
+        if pending is not None and outcome.kind in ("respond", "error_page"):
+            self.ctx.store.delete(f"idp:authreq:{pending.id}")
+        return outcome
+
+    def record_consent(self, sid: str | None, pending: PendingRequest, scopes: list[str]) -> None:
+        session = self.ctx.sessions.get(sid)
+        if session is None:
+            return
+        from idp.accounts import users
+
+        db = self.ctx.db_session()
+        user = users.get_by_id(db, session.user_id)
+        client_id = pending.param("client_id") or ""
+        if user is not None:
+            grant_consent(db, user.id, user.username, client_id, scopes)
+            db.commit()
+
+    def token(self) -> Response:
+        return self._respond(self.server.create_token_response)
+
+    def introspect(self) -> Response:
+        return self._respond(lambda: self.server.create_endpoint_response("introspection"))
+
+    def revoke(self) -> Response:
+        return self._respond(lambda: self.server.create_endpoint_response("revocation"))
+
+    def userinfo(self) -> Response:
+        token = self.protector.acquire_token(["openid"])
+        response = jsonify(userinfo_claims(self.ctx, token))
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def validate_end_session(self) -> Any:
+        """Raises OAuth2Error for a bad ``id_token_hint``; returns Authlib's request."""
+        return self.server.validate_endpoint_request("end_session")
+
+    def end_session(self, validated: Any, sid: str | None) -> Response | None:
+        self.ctx.sessions.end(sid)
+        return self.server.create_endpoint_response("end_session", validated)
+
+    def error_response(self, error: OAuth2Error) -> Response:
+        return self.server.handle_error_response(None, error)
+
+    def _respond(self, produce: Any) -> Response:
+        return self._in_unit_of_work(produce, commit_if=lambda r: r.status_code == 200)
+
+    def _in_unit_of_work(self, produce: Any, commit_if: Any = None) -> Any:
+        session = self.ctx.db_session()
+        try:
+            result = produce()
+        except Exception:
+            session.rollback()
+            raise
+        if commit_if is None or commit_if(result):
+            session.commit()
+        else:
+            session.rollback()
+        return result

@@ -1,0 +1,201 @@
+"""Access tokens (JWT, RFC 9068), refresh tokens (opaque, rotated, in families), revocation.
+
+An access token's ``jti`` is ``<family>.<random>`` for tokens issued to a person, so revoking
+a family (refresh reuse, replayed code, RFC 7009 revocation) also revokes every access token
+of that grant: introspection and userinfo consult ``idp:revoked-family:<family>`` and
+``idp:revoked-jti:<jti>`` in the ephemeral store until the tokens would have expired anyway.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from authlib.oauth2.rfc6749 import TokenMixin
+from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
+from joserfc import jwt
+from joserfc.errors import JoseError
+from sqlalchemy import update
+
+from idp.oidc.context import ProviderContext
+from idp.oidc.principal import Principal
+from idp.storage.models import RefreshToken
+
+ACCESS_TOKEN_TYP = "at+jwt"
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and len(token) < 8192
+
+
+class AccessTokenGenerator(JWTBearerTokenGenerator):
+    """RFC 9068 access tokens signed by the active key, ``kid`` set, lifetimes from settings."""
+
+    def __init__(self, ctx: ProviderContext) -> None:
+        super().__init__(
+            issuer=ctx.issuer,
+            alg="RS256",
+            refresh_token_generator=lambda **_: secrets.token_urlsafe(32),
+            expires_generator=lambda client, grant_type: ctx.settings.access_token_ttl,
+        )
+        self.ctx = ctx
+
+    def get_jwks(self) -> Any:
+        return self.ctx.keyring.signing_keyset(self.alg)
+
+    def get_jti(self, client: Any, grant_type: str, user: Any, scope: str) -> str:
+        random = secrets.token_urlsafe(16)
+        return f"{user.family_id}.{random}" if isinstance(user, Principal) else random
+
+    def get_auth_time(self, user: Any) -> int | None:
+        return user.auth_time if isinstance(user, Principal) else None
+
+    def get_acr(self, user: Any) -> str | None:
+        return user.acr if isinstance(user, Principal) else None
+
+    def get_amr(self, user: Any) -> list[str] | None:
+        return user.amr if isinstance(user, Principal) else None
+
+    def get_extra_claims(self, client: Any, grant_type: str, user: Any, scope: str) -> dict:
+        if isinstance(user, Principal) and user.sid:
+            return {"sid": user.sid}
+        return {}
+
+
+class AccessToken(dict, TokenMixin):
+    """The verified claims of one of our access tokens."""
+
+    def __init__(self, claims: dict[str, Any], revoked: bool) -> None:
+        super().__init__(claims)
+        self.revoked = revoked
+
+    def check_client(self, client: Any) -> bool:
+        return self.get("client_id") == client.get_client_id()
+
+    def get_scope(self) -> str:
+        return self.get("scope", "")
+
+    @property
+    def scope(self) -> str:
+        return self.get_scope()
+
+    def get_expires_in(self) -> int:
+        return int(self["exp"] - self["iat"])
+
+    def is_expired(self) -> bool:
+        return self["exp"] <= time.time()
+
+    def is_revoked(self) -> bool:
+        return self.revoked
+
+    def family_id(self) -> str | None:
+        jti = self.get("jti", "")
+        return jti.split(".", 1)[0] if "." in jti else None
+
+
+def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
+    """Verify signature, ``typ``, ``iss`` and required claims; None for anything not ours."""
+    if not looks_like_jwt(token):
+        return None
+    try:
+        decoded = jwt.decode(
+            token, ctx.keyring.public_keyset(), algorithms=ctx.keyring.algorithms()
+        )
+    except (JoseError, ValueError, TypeError, KeyError):
+        return None
+    claims = decoded.claims
+    typ = str(decoded.header.get("typ", "")).lower()
+    if typ not in (ACCESS_TOKEN_TYP, "application/at+jwt") or claims.get("iss") != ctx.issuer:
+        return None
+    required = ("exp", "iat", "jti", "client_id", "sub")
+    if any(name not in claims for name in required) or not isinstance(claims["exp"], int):
+        return None
+    return AccessToken(claims, revoked=is_access_token_revoked(ctx, claims))
+
+
+def is_access_token_revoked(ctx: ProviderContext, claims: dict[str, Any]) -> bool:
+    jti = str(claims.get("jti", ""))
+    if ctx.store.get(f"idp:revoked-jti:{jti}") is not None:
+        return True
+    family = jti.split(".", 1)[0] if "." in jti else None
+    return family is not None and is_family_revoked(ctx, family)
+
+
+def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:
+    """True once a grant was ended, even if its last refresh token was stored afterwards."""
+    return ctx.store.get(f"idp:revoked-family:{family_id}") is not None
+
+
+def revoke_access_token(ctx: ProviderContext, token: AccessToken) -> None:
+    ttl = max(1, int(token["exp"] - time.time()) + 1)
+    ctx.store.put(f"idp:revoked-jti:{token['jti']}", {"at": int(time.time())}, ttl)
+
+
+def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
+    """End a grant: its refresh tokens in SQL, its access tokens through the store. Commits."""
+    lifetime = max(ctx.settings.access_token_ttl, ctx.settings.refresh_token_ttl) + 60
+    ctx.store.put(f"idp:revoked-family:{family_id}", {"reason": reason}, lifetime)
+    session = ctx.db_session()
+    session.execute(
+        update(RefreshToken)
+        .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
+        .values(revoked_at=datetime.now(UTC))
+    )
+    session.commit()
+
+
+def save_refresh_token(
+    ctx: ProviderContext, token: dict[str, Any], client_id: str, principal: Principal
+) -> None:
+    """Store the refresh token of a token response, hashed; the request's unit of work commits."""
+    now = datetime.now(UTC)
+    ctx.db_session().add(
+        RefreshToken(
+            token_hash=digest(token["refresh_token"]),
+            family_id=principal.family_id,
+            client_id=client_id,
+            user_id=principal.user.id,
+            scope=token.get("scope", ""),
+            auth_time=principal.auth_time,
+            acr=principal.acr,
+            amr=principal.amr,
+            sid=principal.sid,
+            issued_at=now,
+            expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl),
+        )
+    )
+
+
+def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
+    if not token or len(token) > 512:
+        return None
+    return ctx.db_session().query(RefreshToken).filter_by(token_hash=digest(token)).one_or_none()
+
+
+def is_refresh_token_usable(record: RefreshToken) -> bool:
+    return (
+        record.used_at is None
+        and record.revoked_at is None
+        and record.expires_at > datetime.now(UTC)
+    )
+
+
+def mark_refresh_token_used(ctx: ProviderContext, record: RefreshToken) -> bool:
+    """Atomically claim a refresh token for rotation: of two racing requests only one wins."""
+    result = ctx.db_session().execute(
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == record.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
+        )
+        .values(used_at=datetime.now(UTC))
+    )
+    return result.rowcount == 1

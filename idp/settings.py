@@ -1,0 +1,177 @@
+"""One typed settings object: defaults < config/*.toml < ``IDP_*`` environment.
+
+Every option has a default and a one-line description. ``load_settings`` reads the sources in
+order and ``Settings.validate`` refuses a configuration that would be unsafe or cannot work,
+so the provider fails at start rather than on a user's request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from idp.errors import ConfigurationError
+
+ROOT = Path(__file__).resolve().parent.parent
+LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def _doc(text: str, default: Any = None, factory: Any = None) -> Any:
+    if factory is not None:
+        return field(default_factory=factory, metadata={"doc": text})
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass
+class Settings:
+    """Everything an operator can set. Environment variable: ``IDP_`` + the upper-case name."""
+
+    environment: str = _doc("development, testing or production", "development")
+    issuer: str = _doc("issuer identifier; https outside development", "http://127.0.0.1:5000")
+    instance_dir: str = _doc("folder for the embedded default's files", str(ROOT / "instance"))
+    database_url: str = _doc("SQLAlchemy URL; default: SQLite under instance_dir", "")
+    redis_url: str = _doc("Redis URL; unset: the in-process store (one process only)", "")
+    smtp_url: str = _doc("smtp://user:password@host:port; unset: the outbox folder", "")
+    secret_key: str = _doc("signs cookies; default: a file under instance_dir", "")
+    key_encryption_key: str = _doc("base64 AES-256 key wrapping private keys", "")
+    key_encryption_key_file: str = _doc("where the embedded default keeps its KEK", "")
+    default_locale: str = _doc("language of the hosted pages", "fr")
+    supported_locales: list[str] = _doc(
+        "languages the pages can show", factory=lambda: ["fr", "en"]
+    )
+    authorization_code_ttl: int = _doc("seconds an authorization code lives (at most 60)", 60)
+    access_token_ttl: int = _doc("seconds an access token lives", 600)
+    id_token_ttl: int = _doc("seconds an ID token lives", 600)
+    refresh_token_ttl: int = _doc("seconds a refresh token lives unused", 12 * 3600)
+    sso_session_ttl: int = _doc("seconds a single sign-on session lives", 10 * 3600)
+    pending_request_ttl: int = _doc("seconds a user may take to sign in", 1800)
+    clock_skew: int = _doc("seconds of leeway when checking client assertions", 60)
+    argon2_time_cost: int = _doc("argon2id passes (OWASP minimum: 2)", 2)
+    argon2_memory_cost: int = _doc("argon2id memory in KiB (OWASP minimum: 19456)", 19456)
+    argon2_parallelism: int = _doc("argon2id lanes", 1)
+    signing_alg: str = _doc("algorithm of the signing key created by idp init", "RS256")
+    key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
+    jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
+    demo: bool = _doc("seed a demo user and demo clients (development only)", False)
+    psc_issuer: str = _doc("Pro Santé Connect issuer", "")
+    psc_discovery_url: str = _doc("Pro Santé Connect discovery document", "")
+    psc_client_id: str = _doc("our client id at Pro Santé Connect", "")
+    psc_client_secret: str = _doc("our client secret at Pro Santé Connect", "")
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment == "production"
+
+    @property
+    def instance_path(self) -> Path:
+        return Path(self.instance_dir)
+
+    @property
+    def issuer_is_https(self) -> bool:
+        return urlsplit(self.issuer).scheme == "https"
+
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.instance_path / 'idp.db'}"
+
+    def resolved_kek_file(self) -> Path:
+        return Path(self.key_encryption_key_file or ROOT / "keys" / "kek")
+
+    def validate(self) -> Settings:
+        """Refuse settings that are unsafe or cannot work; returns self for chaining."""
+        if self.environment not in {"development", "testing", "production"}:
+            raise ConfigurationError(f"environment: unknown value {self.environment!r}")
+        parts = urlsplit(self.issuer)
+        if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query:
+            raise ConfigurationError("issuer: must be an absolute http(s) URL without query")
+        if self.issuer.endswith("/"):
+            raise ConfigurationError("issuer: must not end with a slash")
+        if parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ConfigurationError("issuer: https is required outside the loopback address")
+        if self.is_production and parts.scheme != "https":
+            raise ConfigurationError("issuer: production requires https")
+        if self.is_production and self.demo:
+            raise ConfigurationError("demo: demo data refuses to run in production")
+        if self.is_production and not self.secret_key:
+            raise ConfigurationError("secret_key: IDP_SECRET_KEY is required in production")
+        for name in (
+            "access_token_ttl",
+            "id_token_ttl",
+            "refresh_token_ttl",
+            "sso_session_ttl",
+            "pending_request_ttl",
+            "key_cache_seconds",
+            "jwks_max_age",
+        ):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name}: must be a positive number of seconds")
+        if not 1 <= self.authorization_code_ttl <= 60:
+            raise ConfigurationError("authorization_code_ttl: between 1 and 60 seconds")
+        if self.argon2_time_cost < 1 or self.argon2_memory_cost < 8 or self.argon2_parallelism < 1:
+            raise ConfigurationError("argon2: parameters out of range")
+        if self.default_locale not in self.supported_locales:
+            raise ConfigurationError("default_locale: must be one of supported_locales")
+        return self
+
+
+def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(_flatten(value, f"{name}_"))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _coerce(name: str, raw: str, kind: Any) -> Any:
+    kind = str(kind)
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
+                raise ValueError(raw)
+            return raw.lower() in {"1", "true", "yes"}
+        if kind.startswith("list"):
+            return [item.strip() for item in raw.split(",") if item.strip()]
+    except ValueError as exc:
+        raise ConfigurationError(f"IDP_{name.upper()}: not a valid {kind}") from exc
+    return raw
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return _flatten(tomllib.load(handle))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigurationError(f"{path}: {exc}") from exc
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None, environ: dict[str, str] | None = None
+) -> Settings:
+    """Build the settings from defaults, config/default.toml, IDP_CONFIG, IDP_* and overrides."""
+    environ = dict(os.environ if environ is None else environ)
+    known = {f.name: f for f in fields(Settings)}
+    values: dict[str, Any] = {}
+    sources = [ROOT / "config" / "default.toml"]
+    if environ.get("IDP_CONFIG"):
+        sources.append(Path(environ["IDP_CONFIG"]))
+    for source in sources:
+        if source.exists() or source != sources[0]:
+            values.update(_read_toml(source))
+    for name, spec in known.items():
+        raw = environ.get(f"IDP_{name.upper()}")
+        if raw is not None:
+            values[name] = _coerce(name, raw, spec.type)
+    values.update(overrides or {})
+    unknown = sorted(set(values) - set(known))
+    if unknown:
+        raise ConfigurationError(f"unknown settings: {', '.join(unknown)}")
+    return dataclasses.replace(Settings(), **values).validate()

@@ -1,0 +1,140 @@
+"""SQLAlchemy models: the durable state listed in DESIGN.md ("Where state lives").
+
+Secrets are never stored in clear: client secrets and refresh tokens as SHA-256 digests
+(they are 256-bit random values, so a fast hash is enough), passwords as argon2id hashes,
+private keys encrypted under the key-encryption key.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from idp.storage.database import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+    """Timezone-aware datetimes on every backend (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
+class User(db.Model):  # type: ignore[name-defined]
+    """A person who signs in. ``subject`` is the stable, non-reassignable ``sub``."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    email: Mapped[str] = mapped_column(String(254))
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
+    given_name: Mapped[str] = mapped_column(String(150), default="")
+    family_name: Mapped[str] = mapped_column(String(150), default="")
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    def get_user_id(self) -> str:
+        return self.subject
+
+
+class OAuthClient(db.Model):  # type: ignore[name-defined]
+    """A relying party registration (RFC 7591 metadata names)."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), unique=True)
+    client_secret_hash: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    client_name: Mapped[str] = mapped_column(String(200), default="")
+    first_party: Mapped[bool] = mapped_column(Boolean, default=True)
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    grant_types: Mapped[list[str]] = mapped_column(JSON, default=list)
+    scope: Mapped[str] = mapped_column(Text, default="openid")
+    token_endpoint_auth_method: Mapped[str] = mapped_column(String(40))
+    jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RefreshToken(db.Model):  # type: ignore[name-defined]
+    """One refresh token of a family; rotation marks it used and issues the next one."""
+
+    __tablename__ = "refresh_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    family_id: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(100), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    scope: Mapped[str] = mapped_column(Text, default="")
+    auth_time: Mapped[int] = mapped_column(Integer)
+    acr: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    amr: Mapped[list[str]] = mapped_column(JSON, default=list)
+    sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SigningKey(db.Model):  # type: ignore[name-defined]
+    """A signing key; the private JWK is AES-256-GCM encrypted under the KEK."""
+
+    __tablename__ = "signing_keys"
+
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(10))
+    state: Mapped[str] = mapped_column(String(10), index=True)
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_jwk_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class Consent(db.Model):  # type: ignore[name-defined]
+    """Scopes a person granted to a third-party client, remembered per scope."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    client_id: Mapped[str] = mapped_column(String(100))
+    scope: Mapped[str] = mapped_column(Text, default="")
+    granted_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+    __table_args__ = (db.UniqueConstraint("user_id", "client_id", name="uq_consents_user_client"),)
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    """Who changed what, when: every state change made by a person or by ``system``."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(150))
+    action: Mapped[str] = mapped_column(String(80))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

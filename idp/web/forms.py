@@ -1,0 +1,29 @@
+"""The hosted forms (Flask-WTF: every form carries a CSRF token)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length
+
+
+class LoginForm(FlaskForm):
+    request_id = HiddenField()
+    username = StringField(
+        _l("Nom d'utilisateur"),
+        validators=[DataRequired(_l("Veuillez indiquer votre nom d'utilisateur")), Length(max=150)],
+    )
+    password = PasswordField(
+        _l("Mot de passe"),
+        validators=[DataRequired(_l("Veuillez indiquer votre mot de passe")), Length(max=1024)],
+    )
+    submit = SubmitField(_l("Se connecter"))
+
+
+class ConsentForm(FlaskForm):
+    request_id = HiddenField(validators=[DataRequired()])
+    allow = SubmitField(_l("Autoriser"))
+    deny = SubmitField(_l("Refuser"))
+
+
+class LogoutForm(FlaskForm):
+    submit = SubmitField(_l("Se déconnecter"))

@@ -1,0 +1,69 @@
+"""Pages outside a relying party's request: home, logout (RP-initiated or not), languages."""
+
+from __future__ import annotations
+
+from authlib.oauth2.rfc6749 import OAuth2Error
+from flask import Blueprint, Response, redirect, render_template, request, url_for
+
+from idp.accounts import users
+from idp.web.context import clear_sid, ctx, current_sid, provider
+from idp.web.errors import render_error
+from idp.web.forms import LogoutForm
+from idp.web.i18n import LANG_COOKIE
+
+bp = Blueprint("pages", __name__)
+LOGOUT_PARAMS = (
+    "id_token_hint",
+    "post_logout_redirect_uri",
+    "state",
+    "client_id",
+    "logout_hint",
+    "ui_locales",
+)
+
+
+@bp.get("/")
+def home() -> str:
+    sso = ctx().sessions.get(current_sid())
+    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    return render_template("home.html", user=user, form=LogoutForm())
+
+
+@bp.route("/logout", methods=["GET", "POST"])
+def logout() -> Response | str:
+    try:
+        validated = provider().validate_end_session()
+    except OAuth2Error as error:
+        return render_error(error.error, error.get_error_description(), 400)
+    form = LogoutForm()
+    if validated.needs_confirmation and not form.validate_on_submit():
+        params = {k: request.values[k] for k in LOGOUT_PARAMS if k in request.values}
+        return render_template("logout_confirm.html", form=form, params=params)
+    response = provider().end_session(validated, current_sid())
+    if response is None:
+        response = redirect(url_for("pages.logged_out"))
+    clear_sid(response)
+    return response
+
+
+@bp.get("/logged-out")
+def logged_out() -> str:
+    return render_template("logged_out.html")
+
+
+@bp.get("/lang/<code>")
+def choose_language(code: str) -> Response:
+    target = request.args.get("next", "")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("pages.home")
+    response = redirect(target)
+    if code in ctx().settings.supported_locales:
+        response.set_cookie(
+            LANG_COOKIE,
+            code,
+            max_age=365 * 86400,
+            samesite="Lax",
+            secure=ctx().settings.issuer_is_https,
+            httponly=True,
+        )
+    return response

@@ -1,0 +1,70 @@
+"""The machine-facing endpoints: discovery, JWKS, token, userinfo, introspection, revocation.
+
+Bodies are JSON, errors use the RFC error codes, and no endpoint accepts a parameter twice
+(RFC 6749 3.1 and 3.2).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from authlib.oauth2.rfc6749 import InvalidRequestError
+from flask import Blueprint, Response, jsonify, request
+
+from idp.web.context import provider
+
+bp = Blueprint("protocol", __name__)
+
+
+@bp.get("/.well-known/openid-configuration")
+@bp.get("/.well-known/oauth-authorization-server")
+def discovery() -> Response:
+    response = jsonify(provider().metadata())
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    body = json.dumps(provider().jwks(), sort_keys=True)
+    response = Response(body, mimetype="application/jwk-set+json")
+    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
+    response.headers["Cache-Control"] = f"public, max-age={provider().ctx.settings.jwks_max_age}"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
+
+
+@bp.post("/token")
+def token() -> Response:
+    return _once_each() or provider().token()
+
+
+@bp.post("/introspect")
+def introspect() -> Response:
+    return _once_each() or provider().introspect()
+
+
+@bp.post("/revoke")
+def revoke() -> Response:
+    return _once_each() or provider().revoke()
+
+
+@bp.route("/userinfo", methods=["GET", "POST"])
+def userinfo() -> Response:
+    response = provider().userinfo()
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _once_each() -> Response | None:
+    """Refuse a body that repeats a parameter or that is not a form."""
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return provider().error_response(
+            InvalidRequestError("The body must be application/x-www-form-urlencoded.")
+        )
+    for key, values in request.form.lists():
+        if len(values) > 1:
+            return provider().error_response(InvalidRequestError(f"Repeated parameter '{key}'."))
+    return None
