@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, request
-from flask_babel import Babel
+from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from idp.web import authorize, errors, pages, protocol
@@ -14,6 +14,7 @@ csrf = CSRFProtect()
 
 def init_web(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     for blueprint in (protocol.bp, authorize.bp, pages.bp):
         app.register_blueprint(blueprint)

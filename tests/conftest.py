@@ -1,0 +1,123 @@
+"""Shared fixtures: settings, app, client, an ``rp`` helper and factories.
+
+The schema is migrated once per worker (through Alembic, as in production) and every test
+starts from empty tables and an empty ephemeral store.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterator
+
+import pytest
+import redis
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import create_engine, text
+
+from idp import create_app
+from idp.settings import Settings, load_settings
+from idp.storage import db
+from idp.storage.database import Base
+from idp.storage.migrate import upgrade
+from tests import backends
+from tests.factories import Factories
+from tests.rp import RelyingParty
+
+TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
+# Cheap argon2 for speed; tests/unit/authn/test_passwords.py checks the OWASP defaults.
+FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 1024, "argon2_parallelism": 1}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--backend", default="embedded", choices=["embedded", "services"],
+                     help="embedded: SQLite + in-process store; services: PostgreSQL + Redis")
+
+
+@pytest.fixture(scope="session")
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
+            worker_id: str) -> backends.Backend:
+    if request.config.getoption("--backend") == "services":
+        return backends.services(worker_id)
+    return backends.embedded(str(tmp_path_factory.mktemp("db")))
+
+
+@pytest.fixture(scope="session")
+def base_settings(backend: backends.Backend, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    instance = tmp_path_factory.mktemp("instance")
+    return {
+        "environment": "testing",
+        "issuer": "http://127.0.0.1:5000",
+        "instance_dir": str(instance),
+        "database_url": backend.database_url,
+        "redis_url": backend.redis_url,
+        "secret_key": "test-secret-key",
+        "key_encryption_key": TEST_KEK,
+        **FAST_ARGON2,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated(base_settings: dict) -> dict:
+    """Migrate once per worker and make the signing key every test signs with."""
+    engine = create_engine(base_settings["database_url"])
+    upgrade(engine)
+    engine.dispose()
+    app = create_app(load_settings(base_settings, environ={}))
+    with app.app_context():
+        app.extensions["idp"].keyring.ensure_key("RS256")
+        db.session.commit()
+        db.engine.dispose()
+    return base_settings
+
+
+def make_settings(base: dict, **overrides: object) -> Settings:
+    return load_settings({**base, **overrides}, environ={})
+
+
+@pytest.fixture
+def settings_overrides() -> dict:
+    """Override in a test module to change settings for its tests."""
+    return {}
+
+
+@pytest.fixture
+def app(migrated: dict, settings_overrides: dict, backend: backends.Backend) -> Iterator[Flask]:
+    application = create_app(make_settings(migrated, **settings_overrides))
+    if backend.redis_url:
+        redis.Redis.from_url(backend.redis_url).flushdb()
+    with application.app_context():
+        yield application
+        db.session.remove()
+        _empty_tables()
+        db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    keep = {"signing_keys", "alembic_version"}
+    with db.engine.begin() as connection:
+        for table in reversed(Base.metadata.sorted_tables):
+            if table.name not in keep:
+                connection.execute(text(f"DELETE FROM {table.name}"))
+        connection.execute(text("DELETE FROM signing_keys WHERE state <> 'active'"))
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make(app: Flask) -> Factories:
+    return Factories(app)
+
+
+@pytest.fixture
+def rp(client: FlaskClient, make: Factories) -> RelyingParty:
+    """A confidential first-party relying party with a fresh registration."""
+    return RelyingParty(client, make.client())
+
+
+@pytest.fixture
+def public_rp(client: FlaskClient, make: Factories) -> RelyingParty:
+    return RelyingParty(client, make.client(client_id="public-app", public=True))

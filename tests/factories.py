@@ -1,0 +1,65 @@
+"""Factories for the records tests need: users and client registrations."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from idp.accounts import users
+from idp.oidc.clients import ClientRegistration, create_client
+from idp.storage import db
+from idp.storage.models import User
+
+PASSWORD = "correct horse battery staple"
+_counter = itertools.count(1)
+
+
+@dataclass
+class ClientInfo:
+    client_id: str
+    client_secret: str | None
+    redirect_uri: str
+    public: bool = False
+    auth_method: str = "client_secret_basic"
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Factories:
+    def __init__(self, app: Flask) -> None:
+        self.app = app
+
+    @property
+    def ctx(self) -> Any:
+        return self.app.extensions["idp"]
+
+    def user(self, username: str | None = None, password: str = PASSWORD, **fields: Any) -> User:
+        n = next(_counter)
+        user = users.create_user(
+            db.session, self.ctx.passwords,
+            username=username or f"user{n}", email=fields.pop("email", f"user{n}@example.org"),
+            password=password, given_name=fields.pop("given_name", "Camille"),
+            family_name=fields.pop("family_name", "Martin"),
+        )
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    def client(self, client_id: str | None = None, public: bool = False,
+               redirect_uri: str = "https://rp.example.org/callback", **fields: Any) -> ClientInfo:
+        client_id = client_id or f"client-{next(_counter)}"
+        method = fields.pop("token_endpoint_auth_method", "none" if public else "client_secret_basic")
+        grants = fields.pop("grant_types", ["authorization_code", "refresh_token"]
+                            + ([] if public else ["client_credentials"]))
+        registration = ClientRegistration(
+            client_id=client_id, redirect_uris=[redirect_uri],
+            post_logout_redirect_uris=fields.pop("post_logout_redirect_uris",
+                                                 ["https://rp.example.org/bye"]),
+            grant_types=grants, token_endpoint_auth_method=method, **fields,
+        )
+        _, secret = create_client(db.session, registration)
+        db.session.commit()
+        return ClientInfo(client_id, secret, redirect_uri, public, method)

@@ -1,0 +1,193 @@
+"""Refusals and options at the authorization endpoint (RFC 6749 4.1.2.1, OIDC Core 3.1.2)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.rp import query
+
+
+def error_of(response) -> dict[str, str]:
+    assert response.status_code == 302, response.get_data(as_text=True)
+    return query(response.location)
+
+
+def test_unknown_redirect_uri_shows_error_page_and_never_redirects(rp):
+    auth = rp.request(redirect_uri="https://evil.example.org/callback")
+    response = rp.start(auth)
+    assert response.status_code == 400
+    assert "Location" not in response.headers
+    assert "invalid_request" in response.get_data(as_text=True)
+
+
+def test_redirect_uri_must_match_exactly(rp):
+    auth = rp.request(redirect_uri=rp.info.redirect_uri + "/extra")
+    assert rp.start(auth).status_code == 400
+    auth = rp.request(redirect_uri=rp.info.redirect_uri + "?x=1")
+    assert rp.start(auth).status_code == 400
+
+
+def test_unknown_client_shows_error_page(rp):
+    auth = rp.request(client_id="nobody")
+    response = rp.start(auth)
+    assert response.status_code == 400
+    assert "invalid_client" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("response_type", ["token", "id_token", "code id_token", "none"])
+def test_response_types_other_than_code_are_refused_when_redirect_trusted(rp, response_type):
+    auth = rp.request(response_type=response_type)
+    result = error_of(rp.start(auth))
+    assert result["error"] == "unsupported_response_type"
+    assert result["state"] == auth.params["state"]
+    assert result["iss"] == "http://127.0.0.1:5000"
+
+
+def test_public_client_without_pkce_is_refused(public_rp):
+    auth = public_rp.request(pkce=False)
+    result = error_of(public_rp.start(auth))
+    assert result["error"] == "invalid_request"
+    assert "PKCE" in result["error_description"]
+
+
+def test_plain_pkce_is_refused(public_rp):
+    auth = public_rp.request(code_challenge_method="plain")
+    assert error_of(public_rp.start(auth))["error"] == "invalid_request"
+
+
+def test_pkce_without_method_is_refused_since_it_means_plain(public_rp):
+    auth = public_rp.request(code_challenge_method=None)
+    assert error_of(public_rp.start(auth))["error"] == "invalid_request"
+
+
+def test_confidential_client_may_skip_pkce(rp, make):
+    make.user("kim")
+    auth = rp.authorize("kim", pkce=False)
+    assert rp.exchange(auth).status_code == 200
+
+
+def test_unknown_scope_is_refused(rp):
+    result = error_of(rp.start(rp.request(scope="openid admin")))
+    assert result["error"] == "invalid_scope"
+
+
+def test_prompt_none_without_session_gives_login_required(rp):
+    result = error_of(rp.start(rp.request(prompt="none")))
+    assert result["error"] == "login_required"
+    assert result["iss"] == "http://127.0.0.1:5000"
+
+
+def test_prompt_none_with_session_returns_code(rp, make):
+    make.user("liam")
+    rp.sign_in("liam")
+    response = rp.start(rp.request(prompt="none"))
+    assert "code" in query(response.location)
+
+
+def test_prompt_none_combined_is_invalid(rp):
+    result = error_of(rp.start(rp.request(prompt="none login")))
+    assert result["error"] == "invalid_request"
+
+
+def test_prompt_login_asks_password_again_and_updates_auth_time(client, rp, make):
+    make.user("mia")
+    first = rp.sign_in("mia")
+    time.sleep(1.1)
+    auth = rp.request(prompt="login")
+    response = rp.start(auth)
+    assert "/login" in response.location
+    rp.login(auth, "mia")
+    tokens = rp.exchange(auth).get_json()
+    from tests.functional.test_code_flow import verify
+
+    assert verify(client, tokens["id_token"]).claims["auth_time"] > verify(
+        client, first["id_token"]).claims["auth_time"]
+
+
+def test_max_age_exceeded_asks_login(rp, make):
+    make.user("noah")
+    rp.sign_in("noah")
+    time.sleep(1.1)
+    response = rp.start(rp.request(max_age="0"))
+    assert "/login" in response.location
+
+
+def test_max_age_not_exceeded_reuses_session(rp, make):
+    make.user("olga")
+    rp.sign_in("olga")
+    response = rp.start(rp.request(max_age="3600"))
+    assert "code" in query(response.location)
+
+
+@pytest.mark.parametrize("value", ["-1", "abc", "1e3"])
+def test_malformed_max_age_is_invalid_request(rp, value):
+    assert error_of(rp.start(rp.request(max_age=value)))["error"] == "invalid_request"
+
+
+def test_unknown_acr_value_is_refused_not_downgraded(rp):
+    result = error_of(rp.start(rp.request(acr_values="urn:example:very-high")))
+    assert result["error"] == "unmet_authentication_requirements"
+
+
+def test_supported_acr_value_is_honoured(client, rp, make):
+    make.user("pia")
+    tokens = rp.sign_in("pia", acr_values="urn:viatrajectoire:acr:password")
+    from tests.functional.test_code_flow import verify
+
+    assert verify(client, tokens["id_token"]).claims["acr"] == "urn:viatrajectoire:acr:password"
+
+
+@pytest.mark.parametrize("param,error", [("request", "request_not_supported"),
+                                         ("request_uri", "request_uri_not_supported"),
+                                         ("registration", "registration_not_supported")])
+def test_unsupported_request_objects_are_refused(rp, param, error):
+    assert error_of(rp.start(rp.request(**{param: "x"})))["error"] == error
+
+
+def test_response_mode_fragment_is_refused(rp):
+    assert error_of(rp.start(rp.request(response_mode="fragment")))["error"] == "invalid_request"
+
+
+def test_duplicated_parameter_is_refused_without_redirect(client, rp):
+    auth = rp.request()
+    url = "/authorize?" + "&".join(f"{k}={v}" for k, v in auth.params.items()) + "&state=again"
+    response = client.get(url)
+    assert response.status_code == 400
+
+
+def test_oversized_parameter_is_refused(rp):
+    response = rp.start(rp.request(state="x" * 5000))
+    assert response.status_code == 400
+
+
+def test_ui_locales_en_shows_english_login_page(client, rp):
+    response = rp.start(rp.request(ui_locales="en"))
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Username" in page and 'lang="en"' in page
+
+
+def test_login_page_is_french_by_default(client, rp):
+    response = rp.start(rp.request())
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Mot de passe" in page and 'lang="fr"' in page
+
+
+def test_pending_request_cannot_be_finished_from_another_browser(app, rp, make):
+    make.user("quinn")
+    auth = rp.request()
+    response = rp.start(auth)
+    stranger = app.test_client()
+    page = stranger.get(response.location)
+    assert page.status_code == 200  # a plain login page, not bound to the request
+    assert stranger.get(response.location.replace("/login", "/authorize/resume")).status_code == 400
+
+
+def test_login_form_without_csrf_token_is_refused(client, rp, make):
+    make.user("rita")
+    response = rp.start(rp.request())
+    refused = client.post(response.location, data={"username": "rita",
+                                                   "password": "correct horse battery staple"})
+    assert refused.status_code == 400
+    assert "idp_sso" not in refused.headers.get("Set-Cookie", "")
