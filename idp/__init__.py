@@ -31,8 +31,12 @@ MAX_REQUEST_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None, store: EphemeralStore | None = None) -> Flask:
     settings = (settings or load_settings()).validate()
-    app = Flask(__name__, instance_path=str(settings.instance_path),
-                template_folder="web/templates", static_folder="web/static")
+    app = Flask(
+        __name__,
+        instance_path=str(settings.instance_path),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
     _configure(app, settings)
     db.init_app(app)
     store = store or create_store(settings.redis_url)

@@ -10,13 +10,11 @@ from babel.messages.pofile import read_po, write_po
 
 ENGLISH = {
     "Nom d'utilisateur ou mot de passe incorrect.": "Incorrect username or password.",
-    "Votre demande de connexion a expiré. Retournez sur l'application et recommencez.":
-        "Your sign-in request has expired. Go back to the application and start again.",
+    "Votre demande de connexion a expiré. Retournez sur l'application et recommencez.": "Your sign-in request has expired. Go back to the application and start again.",
     "Le formulaire a expiré ou a été envoyé depuis une autre page. Rechargez la page et "
     "recommencez.": "The form has expired or was sent from another page. Reload the page "
-                    "and try again.",
-    "Une erreur inattendue est survenue (référence %(id)s).":
-        "An unexpected error occurred (reference %(id)s).",
+    "and try again.",
+    "Une erreur inattendue est survenue (référence %(id)s).": "An unexpected error occurred (reference %(id)s).",
     "Nom d'utilisateur": "Username",
     "Veuillez indiquer votre nom d'utilisateur": "Please enter your username",
     "Mot de passe": "Password",
@@ -28,21 +26,17 @@ ENGLISH = {
     "Accéder au contenu de la page": "Skip to content",
     "Une orientation personnalisée et informatisée": "Personalised, computer-aided orientation",
     "Langue": "Language",
-    "ViaTrajectoire est un service public, gratuit et sécurisé.":
-        "ViaTrajectoire is a free and secure public service.",
+    "ViaTrajectoire est un service public, gratuit et sécurisé.": "ViaTrajectoire is a free and secure public service.",
     "Autoriser l'accès": "Allow access",
-    "L'application « %(name)s » demande l'accès à votre compte":
-        "The application “%(name)s” asks for access to your account",
+    "L'application « %(name)s » demande l'accès à votre compte": "The application “%(name)s” asks for access to your account",
     "Elle pourra lire :": "It will be able to read:",
     "votre identifiant ViaTrajectoire": "your ViaTrajectoire identifier",
     "vos nom, prénom et nom d'utilisateur": "your name and username",
     "votre adresse électronique": "your email address",
     "Erreur": "Error",
     "La demande ne peut pas aboutir": "The request cannot be completed",
-    "L'application qui vous a envoyé ici n'est pas connue de ViaTrajectoire.":
-        "The application that sent you here is not known to ViaTrajectoire.",
-    "La demande de connexion envoyée par l'application est invalide.":
-        "The sign-in request sent by the application is invalid.",
+    "L'application qui vous a envoyé ici n'est pas connue de ViaTrajectoire.": "The application that sent you here is not known to ViaTrajectoire.",
+    "La demande de connexion envoyée par l'application est invalide.": "The sign-in request sent by the application is invalid.",
     "Cette page n'existe pas.": "This page does not exist.",
     "Code de l'erreur :": "Error code:",
     "Retour à l'accueil": "Back to the home page",

@@ -30,13 +30,18 @@ FAST_ARGON2 = {"argon2_time_cost": 1, "argon2_memory_cost": 1024, "argon2_parall
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--backend", default="embedded", choices=["embedded", "services"],
-                     help="embedded: SQLite + in-process store; services: PostgreSQL + Redis")
+    parser.addoption(
+        "--backend",
+        default="embedded",
+        choices=["embedded", "services"],
+        help="embedded: SQLite + in-process store; services: PostgreSQL + Redis",
+    )
 
 
 @pytest.fixture(scope="session")
-def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-            worker_id: str) -> backends.Backend:
+def backend(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str
+) -> backends.Backend:
     if request.config.getoption("--backend") == "services":
         return backends.services(worker_id)
     return backends.embedded(str(tmp_path_factory.mktemp("db")))

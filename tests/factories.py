@@ -38,9 +38,12 @@ class Factories:
     def user(self, username: str | None = None, password: str = PASSWORD, **fields: Any) -> User:
         n = next(_counter)
         user = users.create_user(
-            db.session, self.ctx.passwords,
-            username=username or f"user{n}", email=fields.pop("email", f"user{n}@example.org"),
-            password=password, given_name=fields.pop("given_name", "Camille"),
+            db.session,
+            self.ctx.passwords,
+            username=username or f"user{n}",
+            email=fields.pop("email", f"user{n}@example.org"),
+            password=password,
+            given_name=fields.pop("given_name", "Camille"),
             family_name=fields.pop("family_name", "Martin"),
         )
         for key, value in fields.items():
@@ -48,17 +51,30 @@ class Factories:
         db.session.commit()
         return user
 
-    def client(self, client_id: str | None = None, public: bool = False,
-               redirect_uri: str = "https://rp.example.org/callback", **fields: Any) -> ClientInfo:
+    def client(
+        self,
+        client_id: str | None = None,
+        public: bool = False,
+        redirect_uri: str = "https://rp.example.org/callback",
+        **fields: Any,
+    ) -> ClientInfo:
         client_id = client_id or f"client-{next(_counter)}"
-        method = fields.pop("token_endpoint_auth_method", "none" if public else "client_secret_basic")
-        grants = fields.pop("grant_types", ["authorization_code", "refresh_token"]
-                            + ([] if public else ["client_credentials"]))
+        method = fields.pop(
+            "token_endpoint_auth_method", "none" if public else "client_secret_basic"
+        )
+        grants = fields.pop(
+            "grant_types",
+            ["authorization_code", "refresh_token"] + ([] if public else ["client_credentials"]),
+        )
         registration = ClientRegistration(
-            client_id=client_id, redirect_uris=[redirect_uri],
-            post_logout_redirect_uris=fields.pop("post_logout_redirect_uris",
-                                                 ["https://rp.example.org/bye"]),
-            grant_types=grants, token_endpoint_auth_method=method, **fields,
+            client_id=client_id,
+            redirect_uris=[redirect_uri],
+            post_logout_redirect_uris=fields.pop(
+                "post_logout_redirect_uris", ["https://rp.example.org/bye"]
+            ),
+            grant_types=grants,
+            token_endpoint_auth_method=method,
+            **fields,
         )
         _, secret = create_client(db.session, registration)
         db.session.commit()

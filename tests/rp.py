@@ -60,9 +60,14 @@ class RelyingParty:
     # --- authorization endpoint -------------------------------------------------------
     def request(self, pkce: bool = True, **params: Any) -> Authorization:
         verifier, challenge = pkce_pair()
-        base = {"response_type": "code", "client_id": self.info.client_id,
-                "redirect_uri": self.info.redirect_uri, "scope": "openid profile email",
-                "state": secrets.token_urlsafe(8), "nonce": secrets.token_urlsafe(8)}
+        base = {
+            "response_type": "code",
+            "client_id": self.info.client_id,
+            "redirect_uri": self.info.redirect_uri,
+            "scope": "openid profile email",
+            "state": secrets.token_urlsafe(8),
+            "nonce": secrets.token_urlsafe(8),
+        }
         if pkce:
             base.update(code_challenge=challenge, code_challenge_method="S256")
         base.update({k: v for k, v in params.items() if v is not None})
@@ -79,10 +84,14 @@ class RelyingParty:
         response = auth.response
         assert response is not None and response.status_code == 302, response
         page = self.client.get(response.location)
-        response = self.client.post(response.location, data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "username": username, "password": password,
-        })
+        response = self.client.post(
+            response.location,
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "username": username,
+                "password": password,
+            },
+        )
         if response.status_code != 302:
             auth.response = response
             return response
@@ -90,7 +99,8 @@ class RelyingParty:
 
     def follow(self, auth: Authorization, response: TestResponse) -> TestResponse:
         while response.status_code == 302 and not response.location.startswith(
-                self.info.redirect_uri):
+            self.info.redirect_uri
+        ):
             response = self.client.get(response.location)
         auth.response = response
         if response.status_code == 302:
@@ -101,8 +111,9 @@ class RelyingParty:
         html = auth.response.get_data(as_text=True)
         request_id = re.search(r'name="request_id" type="hidden" value="([^"]+)"', html).group(1)
         button = {"allow": "Autoriser"} if allow else {"deny": "Refuser"}
-        response = self.client.post("/consent", data={
-            "csrf_token": csrf_token(html), "request_id": request_id, **button})
+        response = self.client.post(
+            "/consent", data={"csrf_token": csrf_token(html), "request_id": request_id, **button}
+        )
         return self.follow(auth, response)
 
     def authorize(self, username: str, password: str = PASSWORD, **params: Any) -> Authorization:
@@ -115,8 +126,7 @@ class RelyingParty:
         return auth
 
     # --- token endpoint ---------------------------------------------------------------
-    def token_request(self, data: dict[str, Any], auth_method: str | None = None
-                      ) -> TestResponse:
+    def token_request(self, data: dict[str, Any], auth_method: str | None = None) -> TestResponse:
         method = auth_method or self.info.auth_method
         headers = {}
         data = dict(data)
@@ -130,16 +140,20 @@ class RelyingParty:
         return self.client.post("/token", data=data, headers=headers)
 
     def exchange(self, auth: Authorization, **extra: Any) -> TestResponse:
-        data = {"grant_type": "authorization_code", "code": auth.code,
-                "redirect_uri": auth.params["redirect_uri"]}
+        data = {
+            "grant_type": "authorization_code",
+            "code": auth.code,
+            "redirect_uri": auth.params["redirect_uri"],
+        }
         if auth.verifier:
             data["code_verifier"] = auth.verifier
         data.update(extra)
         return self.token_request(data)
 
     def refresh(self, refresh_token: str, **extra: Any) -> TestResponse:
-        return self.token_request({"grant_type": "refresh_token",
-                                   "refresh_token": refresh_token, **extra})
+        return self.token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+        )
 
     def sign_in(self, username: str, password: str = PASSWORD, **params: Any) -> dict[str, Any]:
         auth = self.authorize(username, password, **params)
@@ -150,8 +164,9 @@ class RelyingParty:
     # --- other endpoints --------------------------------------------------------------
     def authenticated_post(self, path: str, data: dict[str, Any]) -> TestResponse:
         raw = f"{self.info.client_id}:{self.info.client_secret}".encode()
-        return self.client.post(path, data=data, headers={
-            "Authorization": "Basic " + base64.b64encode(raw).decode()})
+        return self.client.post(
+            path, data=data, headers={"Authorization": "Basic " + base64.b64encode(raw).decode()}
+        )
 
     def introspect(self, token: str, **extra: Any) -> dict[str, Any]:
         response = self.authenticated_post("/introspect", {"token": token, **extra})

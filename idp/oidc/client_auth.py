@@ -9,6 +9,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
 from joserfc.jwk import KeySet
 
@@ -39,4 +40,8 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         return self.ctx.store.add(f"idp:jti:{claims['sub']}:{digest(jti)}", {}, ttl)
 
     def resolve_client_public_key(self, client: Any) -> KeySet:
-        return KeySet.import_key_set(client.record.jwks or {"keys": []})
+        if not client.check_endpoint_auth_method(self.CLIENT_AUTH_METHOD, "token"):
+            raise InvalidClientError(
+                description=f"The client cannot authenticate with {self.CLIENT_AUTH_METHOD}."
+            )
+        return KeySet.import_key_set(client.record.jwks)

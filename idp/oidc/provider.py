@@ -6,9 +6,10 @@ it commits what a successful answer stored and rolls back anything a refusal lef
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from authlib.oauth2.rfc6749 import OAuth2Error
+from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Response, jsonify
 
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
@@ -70,8 +71,21 @@ class Provider:
         return self._respond(lambda: self.server.create_endpoint_response("revocation"))
 
     def userinfo(self) -> Response:
-        token = self.protector.acquire_token(["openid"])
-        response = jsonify(userinfo_claims(self.ctx, token))
+        """Claims for a valid bearer token; RFC 6750 3 errors with ``WWW-Authenticate``."""
+        try:
+            token = self.protector.acquire_token(["openid"])
+            response = jsonify(userinfo_claims(self.ctx, token))
+        except MissingAuthorizationError:
+            response = jsonify(
+                error="invalid_request",
+                error_description="Send the access token as a Bearer token.",
+            )
+            response.status_code = 401
+            response.headers["WWW-Authenticate"] = f'Bearer realm="{self.ctx.issuer}"'
+        except OAuth2Error as error:
+            status, body, headers = error()
+            response = Response(json.dumps(body), status=status, headers=headers)
+            response.headers["WWW-Authenticate"] = bearer_challenge(self.ctx.issuer, error)
         response.headers["Cache-Control"] = "no-store"
         return response
 
@@ -101,3 +115,9 @@ class Provider:
         else:
             session.rollback()
         return result
+
+
+def bearer_challenge(realm: str, error: OAuth2Error) -> str:
+    """RFC 6750 3: the challenge names the realm, the error code and its description."""
+    description = (error.description or "").replace('"', "'")
+    return f'Bearer realm="{realm}", error="{error.error}", error_description="{description}"'

@@ -6,10 +6,11 @@ Bodies are JSON, errors use the RFC error codes, and no endpoint accepts a param
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 
-from authlib.oauth2.rfc6749 import InvalidRequestError
+from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from flask import Blueprint, Response, jsonify, request
 
 from idp.web.context import provider
@@ -59,7 +60,11 @@ def userinfo() -> Response:
 
 
 def _once_each() -> Response | None:
-    """Refuse a body that repeats a parameter or that is not a form."""
+    """Refuse a body that repeats a parameter or is not a form, and unreadable Basic auth."""
+    if _malformed_basic_credentials():
+        return provider().error_response(
+            InvalidClientError(status_code=401, description="Malformed Basic credentials.")
+        )
     if request.mimetype != "application/x-www-form-urlencoded":
         return provider().error_response(
             InvalidRequestError("The body must be application/x-www-form-urlencoded.")
@@ -68,3 +73,15 @@ def _once_each() -> Response | None:
         if len(values) > 1:
             return provider().error_response(InvalidRequestError(f"Repeated parameter '{key}'."))
     return None
+
+
+def _malformed_basic_credentials() -> bool:
+    """RFC 7617 credentials must be base64 of UTF-8 text (Authlib would fail with a 500)."""
+    header = request.headers.get("Authorization", "")
+    if not header[:6].lower() == "basic ":
+        return False
+    try:
+        base64.b64decode(header[6:].strip(), validate=True).decode("utf-8")
+    except (ValueError, UnicodeDecodeError):
+        return True
+    return False

@@ -102,8 +102,10 @@ def test_prompt_login_asks_password_again_and_updates_auth_time(client, rp, make
     tokens = rp.exchange(auth).get_json()
     from tests.functional.test_code_flow import verify
 
-    assert verify(client, tokens["id_token"]).claims["auth_time"] > verify(
-        client, first["id_token"]).claims["auth_time"]
+    assert (
+        verify(client, tokens["id_token"]).claims["auth_time"]
+        > verify(client, first["id_token"]).claims["auth_time"]
+    )
 
 
 def test_max_age_exceeded_asks_login(rp, make):
@@ -139,9 +141,14 @@ def test_supported_acr_value_is_honoured(client, rp, make):
     assert verify(client, tokens["id_token"]).claims["acr"] == "urn:viatrajectoire:acr:password"
 
 
-@pytest.mark.parametrize("param,error", [("request", "request_not_supported"),
-                                         ("request_uri", "request_uri_not_supported"),
-                                         ("registration", "registration_not_supported")])
+@pytest.mark.parametrize(
+    "param,error",
+    [
+        ("request", "request_not_supported"),
+        ("request_uri", "request_uri_not_supported"),
+        ("registration", "registration_not_supported"),
+    ],
+)
 def test_unsupported_request_objects_are_refused(rp, param, error):
     assert error_of(rp.start(rp.request(**{param: "x"})))["error"] == error
 
@@ -187,7 +194,8 @@ def test_pending_request_cannot_be_finished_from_another_browser(app, rp, make):
 def test_login_form_without_csrf_token_is_refused(client, rp, make):
     make.user("rita")
     response = rp.start(rp.request())
-    refused = client.post(response.location, data={"username": "rita",
-                                                   "password": "correct horse battery staple"})
+    refused = client.post(
+        response.location, data={"username": "rita", "password": "correct horse battery staple"}
+    )
     assert refused.status_code == 400
     assert "idp_sso" not in refused.headers.get("Set-Cookie", "")

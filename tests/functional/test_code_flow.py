@@ -98,9 +98,9 @@ def test_wrong_password_and_unknown_user_get_the_same_answer(client, rp, make):
         auth = rp.request()
         rp.start(auth)
         response = rp.login(auth, username, password)
-        answers.append((response.status_code,
-                        "mot de passe incorrect" in response.get_data(
-                            as_text=True)))
+        answers.append(
+            (response.status_code, "mot de passe incorrect" in response.get_data(as_text=True))
+        )
     assert answers[0] == answers[1] == (401, True)
 
 

@@ -1,0 +1,129 @@
+"""Every endpoint answers hostile input with a 4xx (or a normal answer), never a 500."""
+
+from __future__ import annotations
+
+import base64
+
+import pytest
+
+BROKEN_JWTS = [
+    "a.b.c",
+    "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
+    "e30." * 3,
+    "....",
+    "\x00.\x00.\x00",
+    base64.urlsafe_b64encode(b'{"alg":"HS256","kid":"../../etc"}').decode() + ".e30.sig",
+]
+
+PAYLOADS = [
+    {},
+    {"grant_type": "authorization_code", "code": "\x00" * 10},
+    {"grant_type": "refresh_token", "refresh_token": "x" * 600},
+    {"grant_type": ["client_credentials", "refresh_token"]},
+    {"token": "é" * 100, "token_type_hint": "access_token"},
+    {"client_id": "x" * 5000, "client_secret": "y"},
+    {
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": "a.b.c",
+        "grant_type": "client_credentials",
+    },
+    *[{"token": jwt, "id_token_hint": jwt} for jwt in BROKEN_JWTS],
+]
+
+HEADERS = [
+    {},
+    {"Authorization": "Basic !!!notbase64"},
+    {"Authorization": "Basic " + base64.b64encode(b"\xff\xfe:\xff").decode()},
+    {"Authorization": "Bearer"},
+    {"Authorization": "Bearer a.b.c"},
+    {"Authorization": "Bearer " + "x" * 9000},
+    {"Content-Type": "application/json"},
+    {"Cookie": "idp_sso=" + "x" * 4000 + "; idp_session=garbage"},
+]
+
+
+def endpoints(app) -> list[tuple[str, str]]:
+    pairs = []
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint == "static" or "<" in rule.rule:
+            continue
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            pairs.append((method, rule.rule))
+    return pairs
+
+
+def assert_clean(response, method, path):
+    body = response.get_data(as_text=True)
+    assert response.status_code < 500, (method, path, response.status_code, body[:300])
+    assert "Traceback" not in body and 'File "/' not in body, (method, path)
+
+
+def test_sweep_every_endpoint_with_hostile_forms_and_headers(app, client):
+    for method, path in endpoints(app):
+        for payload in PAYLOADS:
+            for headers in HEADERS:
+                response = client.open(
+                    path,
+                    method=method,
+                    data=payload if method == "POST" else None,
+                    query_string=payload if method == "GET" else None,
+                    headers=headers,
+                )
+                assert_clean(response, method, path)
+
+
+@pytest.mark.parametrize(
+    "body,content_type",
+    [
+        ("{broken json", "application/json"),
+        ("<xml/>", "application/xml"),
+        ("a=1&a=2&a=3", "application/x-www-form-urlencoded"),
+        (
+            '--x\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--x--',
+            "multipart/form-data",
+        ),
+    ],
+)
+def test_sweep_every_post_endpoint_with_wrong_bodies(app, client, body, content_type):
+    for method, path in endpoints(app):
+        if method == "POST":
+            assert_clean(client.post(path, data=body, content_type=content_type), method, path)
+
+
+def test_oversized_body_is_413(client):
+    response = client.post("/token", data={"grant_type": "x" * 70000})
+    assert response.status_code == 413
+    assert response.get_json()["error"] == "invalid_request"
+
+
+def test_token_endpoint_refuses_json_body(client):
+    response = client.post("/token", json={"grant_type": "client_credentials"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "invalid_request"
+
+
+def test_token_endpoint_refuses_repeated_parameter(client):
+    response = client.post(
+        "/token",
+        data="grant_type=client_credentials&grant_type=x",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.get_json()["error"] == "invalid_request"
+
+
+def test_unknown_path_is_a_clean_404(client):
+    assert client.get("/nothing-here").status_code == 404
+    assert client.post("/token/../../etc/passwd").status_code == 404
+
+
+def test_wrong_method_is_405(client):
+    response = client.get("/token")
+    assert response.status_code == 405
+    assert response.get_json()["error"] == "invalid_request"
+
+
+def test_pages_send_security_headers(client):
+    response = client.get("/login")
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store"

@@ -1,0 +1,219 @@
+"""Token endpoint: codes are single use, PKCE is verified, refresh tokens rotate (RFC 9700)."""
+
+from __future__ import annotations
+
+import base64
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from idp.storage import db
+from idp.storage.models import RefreshToken
+
+
+def test_replayed_code_is_refused_and_its_tokens_revoked(rp, make):
+    make.user("amy")
+    auth = rp.authorize("amy")
+    first = rp.exchange(auth).get_json()
+    replay = rp.exchange(auth)
+    assert replay.status_code == 400
+    assert replay.get_json()["error"] == "invalid_grant"
+    assert rp.introspect(first["access_token"])["active"] is False
+    assert rp.introspect(first["refresh_token"])["active"] is False
+    assert rp.refresh(first["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
+def test_code_bound_to_client(rp, make, client):
+    make.user("ben")
+    auth = rp.authorize("ben")
+    other = type(rp)(client, make.client(client_id="thief"))
+    stolen = other.exchange(auth)
+    assert stolen.get_json()["error"] == "invalid_grant"
+
+
+def test_code_bound_to_redirect_uri(rp, make):
+    make.user("cat")
+    auth = rp.authorize("cat")
+    response = rp.exchange(auth, redirect_uri="https://rp.example.org/other")
+    assert response.get_json()["error"] == "invalid_grant"
+
+
+def test_wrong_code_verifier_is_refused(public_rp, make):
+    make.user("dan")
+    auth = public_rp.authorize("dan")
+    response = public_rp.exchange(auth, code_verifier="x" * 50)
+    assert response.get_json()["error"] == "invalid_grant"
+
+
+def test_missing_code_verifier_is_refused_for_public_client(public_rp, make):
+    make.user("eve")
+    auth = public_rp.authorize("eve")
+    auth.verifier = None
+    assert public_rp.exchange(auth).get_json()["error"] == "invalid_request"
+
+
+def test_public_client_signs_in_with_pkce(public_rp, make):
+    make.user("fay")
+    tokens = public_rp.sign_in("fay")
+    assert tokens["id_token"] and tokens["refresh_token"]
+
+
+def test_expired_code_is_refused(rp, make, app):
+    make.user("gus")
+    auth = rp.authorize("gus")
+    from idp.oidc.tokens import digest
+
+    app.extensions["idp"].store.delete(f"idp:code:{digest(auth.code)}")  # as the TTL would
+    assert rp.exchange(auth).get_json()["error"] == "invalid_grant"
+
+
+def test_code_lives_at_most_sixty_seconds(app):
+    assert app.extensions["idp"].settings.authorization_code_ttl <= 60
+
+
+@pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
+def test_secret_auth_methods(client, make, method):
+    from tests.rp import RelyingParty
+
+    make.user("hal")
+    rp = RelyingParty(client, make.client(token_endpoint_auth_method=method))
+    assert rp.sign_in("hal")["access_token"]
+
+
+def test_wrong_client_secret_is_invalid_client_with_401(rp, make):
+    make.user("ida")
+    auth = rp.authorize("ida")
+    rp.info.client_secret = "wrong"
+    response = rp.exchange(auth)
+    assert response.status_code == 401
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_auth_method_other_than_registered_is_refused(rp, make):
+    make.user("jon")
+    auth = rp.authorize("jon")
+    data = {
+        "grant_type": "authorization_code",
+        "code": auth.code,
+        "redirect_uri": rp.info.redirect_uri,
+        "code_verifier": auth.verifier,
+    }
+    response = rp.token_request(data, auth_method="client_secret_post")
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_client_secrets_are_stored_hashed(rp):
+    from idp.oidc.clients import get_client
+
+    record = get_client(db.session, rp.info.client_id)
+    assert rp.info.client_secret not in (record.client_secret_hash or "")
+    assert len(record.client_secret_hash) == 64
+
+
+def test_refresh_rotates_and_reuse_revokes_family(rp, make):
+    make.user("kai")
+    first = rp.sign_in("kai")
+    second = rp.refresh(first["refresh_token"]).get_json()
+    assert second["refresh_token"] != first["refresh_token"]
+    assert second["id_token"]
+    reuse = rp.refresh(first["refresh_token"])
+    assert reuse.get_json()["error"] == "invalid_grant"
+    # the thief's reuse ends the whole grant, including the legitimate newest tokens
+    assert rp.refresh(second["refresh_token"]).get_json()["error"] == "invalid_grant"
+    assert rp.introspect(second["access_token"])["active"] is False
+
+
+def test_refresh_tokens_are_stored_hashed(rp, make):
+    make.user("lea")
+    tokens = rp.sign_in("lea")
+    stored = [r.token_hash for r in db.session.query(RefreshToken).all()]
+    assert tokens["refresh_token"] not in stored and len(stored) == 1
+
+
+def test_refresh_cannot_widen_scope(rp, make):
+    make.user("max")
+    tokens = rp.sign_in("max", scope="openid")
+    response = rp.refresh(tokens["refresh_token"], scope="openid email")
+    assert response.get_json()["error"] == "invalid_scope"
+
+
+def test_refresh_token_of_other_client_is_refused(rp, make, client):
+    from tests.rp import RelyingParty
+
+    make.user("ned")
+    tokens = rp.sign_in("ned")
+    other = RelyingParty(client, make.client(client_id="other"))
+    assert other.refresh(tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
+def test_refresh_refused_when_account_deactivated(rp, make):
+    user = make.user("oli")
+    tokens = rp.sign_in("oli")
+    user.is_active = False
+    db.session.commit()
+    assert rp.refresh(tokens["refresh_token"]).status_code == 400
+
+
+def test_client_credentials_issues_jwt_without_refresh_token(rp):
+    response = rp.token_request({"grant_type": "client_credentials"})
+    body = response.get_json()
+    assert response.status_code == 200, body
+    assert body["token_type"] == "Bearer" and "refresh_token" not in body
+    assert rp.introspect(body["access_token"])["sub"] == rp.info.client_id
+
+
+def test_client_credentials_never_carries_openid(rp):
+    body = rp.token_request({"grant_type": "client_credentials", "scope": "openid"}).get_json()
+    assert "openid" not in body.get("scope", "")
+
+
+def test_public_client_cannot_use_client_credentials(public_rp):
+    response = public_rp.token_request({"grant_type": "client_credentials"})
+    assert response.get_json()["error"] in ("invalid_client", "unauthorized_client")
+
+
+def test_unsupported_grant_type(rp):
+    response = rp.token_request({"grant_type": "password", "username": "x", "password": "y"})
+    assert response.get_json()["error"] == "unsupported_grant_type"
+
+
+def _race(app, requests):
+    """Send the same token request from two threads at once; return the status codes."""
+
+    def send(data_headers):
+        data, headers = data_headers
+        with app.test_client() as c:
+            return c.post("/token", data=data, headers=headers).status_code
+
+    with ThreadPoolExecutor(max_workers=len(requests)) as pool:
+        return sorted(pool.map(send, requests))
+
+
+def _basic(rp):
+    raw = f"{rp.info.client_id}:{rp.info.client_secret}".encode()
+    return {"Authorization": "Basic " + base64.b64encode(raw).decode()}
+
+
+def test_racing_code_redemptions_never_both_succeed(app, rp, make):
+    make.user("pam")
+    for _ in range(5):
+        auth = rp.authorize("pam")
+        data = {
+            "grant_type": "authorization_code",
+            "code": auth.code,
+            "redirect_uri": rp.info.redirect_uri,
+            "code_verifier": auth.verifier,
+        }
+        codes = _race(app, [(data, _basic(rp))] * 2)
+        assert codes == [200, 400], codes
+
+
+def test_racing_refreshes_never_both_succeed(app, rp, make):
+    make.user("ray")
+    tokens = rp.sign_in("ray")
+    refresh_token = tokens["refresh_token"]
+    for _ in range(5):
+        data = {"grant_type": "refresh_token", "refresh_token": refresh_token}
+        codes = _race(app, [(data, _basic(rp))] * 2)
+        assert codes == [200, 400], codes
+        refresh_token = rp.sign_in("ray")["refresh_token"]
