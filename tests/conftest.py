@@ -13,7 +13,7 @@ import pytest
 import redis
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from idp import create_app
 from idp.settings import Settings, load_settings
@@ -103,8 +103,9 @@ def _empty_tables() -> None:
     with db.engine.begin() as connection:
         for table in reversed(Base.metadata.sorted_tables):
             if table.name not in keep:
-                connection.execute(text(f"DELETE FROM {table.name}"))
-        connection.execute(text("DELETE FROM signing_keys WHERE state <> 'active'"))
+                connection.execute(table.delete())
+        keys = Base.metadata.tables["signing_keys"]
+        connection.execute(keys.delete().where(keys.c.state != "active"))
 
 
 @pytest.fixture
