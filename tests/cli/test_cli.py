@@ -1,0 +1,119 @@
+"""The ``idp`` operator command, run as an operator would (a real process, real files)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return {**os.environ, "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
+            "IDP_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "keys" / "kek"),
+            "IDP_ARGON2_MEMORY_COST": "1024", "IDP_ARGON2_TIME_COST": "1"}
+
+
+def idp(env, *args, check=True):
+    result = subprocess.run([*IDP, *args], env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_init_creates_kek_schema_and_key_then_is_idempotent(env, tmp_path):
+    first = idp(env, "init")
+    assert "created RS256 signing key" in first.stdout
+    assert stat.S_IMODE((tmp_path / "keys" / "kek").stat().st_mode) == 0o600
+    second = idp(env, "init")
+    assert "created" not in second.stdout and "ready" in second.stdout
+
+
+def test_clients_create_prints_secret_once_as_json(env):
+    idp(env, "init")
+    created = idp(env, "clients", "create", "--client-id", "module-ga", "--redirect-uri",
+                  "https://ga.example.org/cb", "--grant-type", "authorization_code",
+                  "--grant-type", "refresh_token", "--json")
+    data = json.loads(created.stdout)
+    assert data["client_id"] == "module-ga" and len(data["client_secret"]) >= 40
+    shown = json.loads(idp(env, "clients", "show", "module-ga", "--json").stdout)
+    assert "client_secret" not in shown and data["client_secret"] not in json.dumps(shown)
+    listed = json.loads(idp(env, "clients", "list", "--json").stdout)
+    assert [c["client_id"] for c in listed] == ["module-ga"]
+    idp(env, "clients", "delete", "module-ga")
+    assert json.loads(idp(env, "clients", "list", "--json").stdout) == []
+
+
+def test_public_client_has_no_secret(env):
+    idp(env, "init")
+    data = json.loads(idp(env, "clients", "create", "--client-id", "spa", "--public",
+                          "--redirect-uri", "https://spa.example.org/cb", "--json").stdout)
+    assert data["client_secret"] is None and data["token_endpoint_auth_method"] == "none"
+
+
+def test_users_create_list_show(env):
+    idp(env, "init")
+    created = json.loads(idp(env, "users", "create", "--username", "jdupont", "--email",
+                             "j.dupont@ch-exemple.fr", "--password", "un mot de passe long",
+                             "--given-name", "Jeanne", "--family-name", "Dupont",
+                             "--json").stdout)
+    assert created["username"] == "jdupont" and "password" not in json.dumps(created)
+    shown = json.loads(idp(env, "users", "show", "jdupont", "--json").stdout)
+    assert shown["subject"] == created["subject"]
+    assert len(json.loads(idp(env, "users", "list", "--json").stdout)) == 1
+
+
+@pytest.mark.parametrize("args,message", [
+    (["clients", "create", "--client-id", "bad-1", "--redirect-uri", "http://evil.example.org/cb"],
+     "https"),
+    (["clients", "create", "--client-id", "bad-2", "--grant-type", "implicit"], "implicit"),
+    (["clients", "show", "nobody"], "no client"),
+    (["clients", "delete", "nobody"], "no client"),
+    (["users", "show", "nobody"], "no user"),
+    (["users", "create", "--username", "a b", "--email", "x@y.fr", "--password", "p" * 12],
+     "username"),
+    (["users", "create", "--username", "ab", "--email", "x@y.fr", "--password", "short"],
+     "password"),
+    (["keys"], "No such command"),
+])
+def test_wrong_arguments_give_clear_message_and_non_zero_exit(env, args, message):
+    idp(env, "init")
+    result = idp(env, *args, check=False)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_duplicate_username_is_refused(env):
+    idp(env, "init")
+    args = ["users", "create", "--username", "dup", "--email", "d@x.fr", "--password", "p" * 12]
+    idp(env, *args)
+    result = idp(env, *args, check=False)
+    assert result.returncode == 1 and "taken" in result.stderr
+
+
+def test_serve_refuses_several_workers_without_redis(env):
+    idp(env, "init")
+    result = idp(env, "serve", "--workers", "2", check=False)
+    assert result.returncode == 1 and "IDP_REDIS_URL" in result.stderr
+
+
+def test_serve_refuses_missing_kek(env, tmp_path):
+    idp(env, "init")
+    (tmp_path / "keys" / "kek").unlink()
+    result = idp(env, "serve", check=False)
+    assert result.returncode == 1 and "key encryption key" in result.stderr
+
+
+def test_serve_refuses_wrong_kek(env, tmp_path):
+    idp(env, "init")
+    (tmp_path / "keys" / "kek").write_text("d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3I=")
+    result = idp(env, "serve", check=False)
+    assert result.returncode == 1 and "wrong KEK" in result.stderr
