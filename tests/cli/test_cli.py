@@ -16,9 +16,13 @@ IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    return {**os.environ, "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
-            "IDP_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "keys" / "kek"),
-            "IDP_ARGON2_MEMORY_COST": "1024", "IDP_ARGON2_TIME_COST": "1"}
+    return {
+        **os.environ,
+        "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
+        "IDP_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "keys" / "kek"),
+        "IDP_ARGON2_MEMORY_COST": "1024",
+        "IDP_ARGON2_TIME_COST": "1",
+    }
 
 
 def idp(env, *args, check=True):
@@ -38,9 +42,20 @@ def test_init_creates_kek_schema_and_key_then_is_idempotent(env, tmp_path):
 
 def test_clients_create_prints_secret_once_as_json(env):
     idp(env, "init")
-    created = idp(env, "clients", "create", "--client-id", "module-ga", "--redirect-uri",
-                  "https://ga.example.org/cb", "--grant-type", "authorization_code",
-                  "--grant-type", "refresh_token", "--json")
+    created = idp(
+        env,
+        "clients",
+        "create",
+        "--client-id",
+        "module-ga",
+        "--redirect-uri",
+        "https://ga.example.org/cb",
+        "--grant-type",
+        "authorization_code",
+        "--grant-type",
+        "refresh_token",
+        "--json",
+    )
     data = json.loads(created.stdout)
     assert data["client_id"] == "module-ga" and len(data["client_secret"]) >= 40
     shown = json.loads(idp(env, "clients", "show", "module-ga", "--json").stdout)
@@ -53,36 +68,77 @@ def test_clients_create_prints_secret_once_as_json(env):
 
 def test_public_client_has_no_secret(env):
     idp(env, "init")
-    data = json.loads(idp(env, "clients", "create", "--client-id", "spa", "--public",
-                          "--redirect-uri", "https://spa.example.org/cb", "--json").stdout)
+    data = json.loads(
+        idp(
+            env,
+            "clients",
+            "create",
+            "--client-id",
+            "spa",
+            "--public",
+            "--redirect-uri",
+            "https://spa.example.org/cb",
+            "--json",
+        ).stdout
+    )
     assert data["client_secret"] is None and data["token_endpoint_auth_method"] == "none"
 
 
 def test_users_create_list_show(env):
     idp(env, "init")
-    created = json.loads(idp(env, "users", "create", "--username", "jdupont", "--email",
-                             "j.dupont@ch-exemple.fr", "--password", "un mot de passe long",
-                             "--given-name", "Jeanne", "--family-name", "Dupont",
-                             "--json").stdout)
+    created = json.loads(
+        idp(
+            env,
+            "users",
+            "create",
+            "--username",
+            "jdupont",
+            "--email",
+            "j.dupont@ch-exemple.fr",
+            "--password",
+            "un mot de passe long",
+            "--given-name",
+            "Jeanne",
+            "--family-name",
+            "Dupont",
+            "--json",
+        ).stdout
+    )
     assert created["username"] == "jdupont" and "password" not in json.dumps(created)
     shown = json.loads(idp(env, "users", "show", "jdupont", "--json").stdout)
     assert shown["subject"] == created["subject"]
     assert len(json.loads(idp(env, "users", "list", "--json").stdout)) == 1
 
 
-@pytest.mark.parametrize("args,message", [
-    (["clients", "create", "--client-id", "bad-1", "--redirect-uri", "http://evil.example.org/cb"],
-     "https"),
-    (["clients", "create", "--client-id", "bad-2", "--grant-type", "implicit"], "implicit"),
-    (["clients", "show", "nobody"], "no client"),
-    (["clients", "delete", "nobody"], "no client"),
-    (["users", "show", "nobody"], "no user"),
-    (["users", "create", "--username", "a b", "--email", "x@y.fr", "--password", "p" * 12],
-     "username"),
-    (["users", "create", "--username", "ab", "--email", "x@y.fr", "--password", "short"],
-     "password"),
-    (["keys"], "No such command"),
-])
+@pytest.mark.parametrize(
+    "args,message",
+    [
+        (
+            [
+                "clients",
+                "create",
+                "--client-id",
+                "bad-1",
+                "--redirect-uri",
+                "http://evil.example.org/cb",
+            ],
+            "https",
+        ),
+        (["clients", "create", "--client-id", "bad-2", "--grant-type", "implicit"], "implicit"),
+        (["clients", "show", "nobody"], "no client"),
+        (["clients", "delete", "nobody"], "no client"),
+        (["users", "show", "nobody"], "no user"),
+        (
+            ["users", "create", "--username", "a b", "--email", "x@y.fr", "--password", "p" * 12],
+            "username",
+        ),
+        (
+            ["users", "create", "--username", "ab", "--email", "x@y.fr", "--password", "short"],
+            "password",
+        ),
+        (["keys"], "No such command"),
+    ],
+)
 def test_wrong_arguments_give_clear_message_and_non_zero_exit(env, args, message):
     idp(env, "init")
     result = idp(env, *args, check=False)

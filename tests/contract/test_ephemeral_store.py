@@ -67,7 +67,7 @@ def test_consume_is_atomic_under_concurrency(store, key):
         k = f"{key}:{round_}"
         store.put(k, {"v": round_}, 10)
         with ThreadPoolExecutor(max_workers=4) as pool:
-            results = list(pool.map(lambda _: store.consume(k), range(4)))
+            results = list(pool.map(store.consume, [k] * 4))
         assert sum(r is not None for r in results) == 1
 
 

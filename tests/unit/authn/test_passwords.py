@@ -18,8 +18,9 @@ def fast() -> Passwords:
 
 def test_default_parameters_meet_owasp_minimum():
     settings = load_settings(environ={})
-    hashed = Passwords(settings.argon2_time_cost, settings.argon2_memory_cost,
-                       settings.argon2_parallelism).hash("a long enough password")
+    hashed = Passwords(
+        settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
+    ).hash("a long enough password")
     params = extract_parameters(hashed)
     assert hashed.startswith("$argon2id$")
     assert params.memory_cost >= 19456 and params.time_cost >= 2 and params.parallelism == 1

@@ -14,8 +14,10 @@ from idp.oidc.authorization import (
 )
 
 
-@pytest.mark.parametrize("value,expected", [(None, set()), ("", set()), ("login", {"login"}),
-                                            ("login consent", {"login", "consent"})])
+@pytest.mark.parametrize(
+    "value,expected",
+    [(None, set()), ("", set()), ("login", {"login"}), ("login consent", {"login", "consent"})],
+)
 def test_parse_prompt(value, expected):
     assert parse_prompt(value) == expected
 

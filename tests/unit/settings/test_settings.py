@@ -29,19 +29,22 @@ def test_environment_list_and_bool_values():
     assert settings.supported_locales == ["fr", "en"] and settings.demo is True
 
 
-@pytest.mark.parametrize("environ,message", [
-    ({"IDP_ACCESS_TOKEN_TTL": "ten"}, "IDP_ACCESS_TOKEN_TTL"),
-    ({"IDP_ACCESS_TOKEN_TTL": "0"}, "access_token_ttl"),
-    ({"IDP_AUTHORIZATION_CODE_TTL": "600"}, "authorization_code_ttl"),
-    ({"IDP_ISSUER": "https://idp.example.org/"}, "slash"),
-    ({"IDP_ISSUER": "http://idp.example.org"}, "https"),
-    ({"IDP_ISSUER": "not a url"}, "issuer"),
-    ({"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "http://127.0.0.1:5000"}, "https"),
-    ({"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "https://idp.example.org"}, "secret_key"),
-    ({"IDP_ENVIRONMENT": "staging"}, "environment"),
-    ({"IDP_CONFIG": "/nonexistent/idp.toml"}, "nonexistent"),
-    ({"IDP_DEMO": "maybe"}, "IDP_DEMO"),
-])
+@pytest.mark.parametrize(
+    "environ,message",
+    [
+        ({"IDP_ACCESS_TOKEN_TTL": "ten"}, "IDP_ACCESS_TOKEN_TTL"),
+        ({"IDP_ACCESS_TOKEN_TTL": "0"}, "access_token_ttl"),
+        ({"IDP_AUTHORIZATION_CODE_TTL": "600"}, "authorization_code_ttl"),
+        ({"IDP_ISSUER": "https://idp.example.org/"}, "slash"),
+        ({"IDP_ISSUER": "http://idp.example.org"}, "https"),
+        ({"IDP_ISSUER": "not a url"}, "issuer"),
+        ({"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "http://127.0.0.1:5000"}, "https"),
+        ({"IDP_ENVIRONMENT": "production", "IDP_ISSUER": "https://idp.example.org"}, "secret_key"),
+        ({"IDP_ENVIRONMENT": "staging"}, "environment"),
+        ({"IDP_CONFIG": "/nonexistent/idp.toml"}, "nonexistent"),
+        ({"IDP_DEMO": "maybe"}, "IDP_DEMO"),
+    ],
+)
 def test_invalid_settings_are_refused_at_start(environ, message):
     with pytest.raises(ConfigurationError, match=message):
         load_settings(environ=environ)
@@ -49,8 +52,15 @@ def test_invalid_settings_are_refused_at_start(environ, message):
 
 def test_demo_refuses_production():
     with pytest.raises(ConfigurationError, match="demo"):
-        load_settings({"environment": "production", "issuer": "https://idp.example.org",
-                       "secret_key": "s", "demo": True}, environ={})
+        load_settings(
+            {
+                "environment": "production",
+                "issuer": "https://idp.example.org",
+                "secret_key": "s",
+                "demo": True,
+            },
+            environ={},
+        )
 
 
 def test_unknown_setting_is_refused(tmp_path):

@@ -1,0 +1,44 @@
+# idp: every install and test step lives here, so a clean clone needs only `make`.
+VENV ?= .venv
+PYTHON ?= python3
+BIN := $(VENV)/bin
+
+.PHONY: install run test test-embedded test-services lint format translations clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+## Run the provider on http://127.0.0.1:5000 with demo data (SQLite, in-process store, outbox).
+run: install
+	$(BIN)/idp init --demo
+	$(BIN)/idp serve --host 127.0.0.1 --port 5000
+
+## The whole suite: lint, then every test on the embedded default and on PostgreSQL + Redis.
+test: install lint test-embedded test-services
+
+test-embedded: install
+	$(BIN)/pytest -n 2 tests
+
+test-services: install
+	$(BIN)/pytest -n 2 --backend=services tests
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Re-extract the French texts and rebuild the English catalogue.
+translations: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o idp/translations/messages.pot .
+	$(BIN)/python scripts/translate_en.py
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache

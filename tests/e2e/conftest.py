@@ -1,0 +1,149 @@
+"""A live provider on a free port, started as an operator would (``idp init`` + ``idp serve``).
+
+On ``--backend=services`` it runs two gunicorn workers on PostgreSQL + Redis, so every step of
+a flow may land on a different process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import requests
+
+IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict[str, str]
+
+    def idp(self, *args: str) -> str:
+        result = subprocess.run(
+            [*IDP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return result.stdout
+
+    def create_user(self, username: str, password: str) -> dict:
+        return json.loads(
+            self.idp(
+                "users",
+                "create",
+                "--username",
+                username,
+                "--email",
+                f"{username}@example.org",
+                "--password",
+                password,
+                "--given-name",
+                "Jeanne",
+                "--family-name",
+                "Dupont",
+                "--json",
+            )
+        )
+
+    def create_client(self, client_id: str, redirect_uri: str, *extra: str) -> dict:
+        return json.loads(
+            self.idp(
+                "clients",
+                "create",
+                "--client-id",
+                client_id,
+                "--redirect-uri",
+                redirect_uri,
+                "--grant-type",
+                "authorization_code",
+                "--grant-type",
+                "refresh_token",
+                "--post-logout-redirect-uri",
+                redirect_uri.rsplit("/", 1)[0] + "/bye",
+                *extra,
+                "--json",
+            )
+        )
+
+
+@pytest.fixture(scope="module")
+def live_server(
+    tmp_path_factory: pytest.TempPathFactory, backend, worker_id
+) -> Iterator[LiveServer]:
+    port = free_port()
+    home = tmp_path_factory.mktemp("live")
+    env = {
+        **os.environ,
+        "IDP_ISSUER": f"http://127.0.0.1:{port}",
+        "IDP_INSTANCE_DIR": str(home / "instance"),
+        "IDP_KEY_ENCRYPTION_KEY_FILE": str(home / "kek"),
+        "IDP_ARGON2_MEMORY_COST": "1024",
+        "IDP_ARGON2_TIME_COST": "1",
+    }
+    workers = "1"
+    if backend.name == "services":
+        env["IDP_DATABASE_URL"] = backend.database_url.rsplit("/", 1)[0] + "/" + _e2e_db(backend)
+        env["IDP_REDIS_URL"] = backend.redis_url.rsplit("/", 1)[0] + "/" + _e2e_redis_db(worker_id)
+        workers = "2"
+    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    server.idp("init")
+    log = open(home / "serve.log", "w")  # noqa: SIM115 (closed below)
+    process = subprocess.Popen(
+        [*IDP, "serve", "--port", str(port), "--workers", workers],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    _wait_until_up(server.url, process, home / "serve.log")
+    yield server
+    process.terminate()
+    process.wait(timeout=20)
+    log.close()
+
+
+def _e2e_db(backend) -> str:
+    import psycopg
+
+    from tests.backends import POSTGRES_ADMIN_URL
+
+    name = backend.database_url.rsplit("/", 1)[1] + "_e2e"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
+
+
+def _e2e_redis_db(worker_id: str) -> str:
+    import redis
+
+    from tests.backends import REDIS_URL, worker_number
+
+    number = worker_number(worker_id) + 4
+    redis.Redis.from_url(f"{REDIS_URL}/{number}").flushdb()
+    return str(number)
+
+
+def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"idp serve exited: {log.read_text()[-2000:]}")
+        try:
+            if requests.get(f"{url}/.well-known/openid-configuration", timeout=1).ok:
+                return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    pytest.fail(f"idp serve did not start: {log.read_text()[-2000:]}")

@@ -1,0 +1,92 @@
+"""The hosted login page in a real browser (Playwright driving Debian's chromium)."""
+
+from __future__ import annotations
+
+import os
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from authlib.integrations.requests_client import OAuth2Session
+from playwright.sync_api import Page, sync_playwright
+
+pytestmark = pytest.mark.e2e
+CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
+PASSWORD = "un mot de passe assez long"
+REDIRECT = "https://browser-rp.example.org/callback"
+
+
+@pytest.fixture(scope="module")
+def browser_client(live_server):
+    live_server.create_user("mlefebvre", PASSWORD)
+    return live_server.create_client("browser-rp", REDIRECT)
+
+
+@pytest.fixture
+def page(tmp_path):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        context = browser.new_context(locale="fr-FR")
+        page = context.new_page()
+        yield page
+        browser.close()
+
+
+def authorize_url(live_server, client, **params) -> str:
+    rp = OAuth2Session(client["client_id"], scope="openid profile", redirect_uri=REDIRECT)
+    url, _ = rp.create_authorization_url(f"{live_server.url}/authorize", **params)
+    return url
+
+
+def test_person_signs_in_with_keyboard_and_lands_on_rp(
+    live_server, browser_client, page: Page, tmp_path
+):
+    page.goto(authorize_url(live_server, browser_client))
+    assert page.locator("html").get_attribute("lang") == "fr"
+    username = page.get_by_label("Nom d'utilisateur")
+    assert username.evaluate("el => el === document.activeElement")  # focus starts here
+    username.fill("mlefebvre")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.screenshot(path=str(tmp_path / "login.png"))
+    # Playwright does not route redirect targets: catch the request to the RP instead.
+    with page.expect_request(lambda request: request.url.startswith(REDIRECT)) as callback:
+        page.keyboard.press("Enter")
+    query = parse_qs(urlsplit(callback.value.url).query)
+    assert "code" in query and query["iss"] == [live_server.url]
+
+
+def test_wrong_password_is_announced(live_server, browser_client, page: Page):
+    page.goto(authorize_url(live_server, browser_client))
+    page.get_by_label("Nom d'utilisateur").fill("mlefebvre")
+    page.get_by_label("Mot de passe").fill("pas le bon mot de passe")
+    page.get_by_role("button", name="Se connecter").click()
+    alert = page.get_by_role("alert")
+    assert "Nom d'utilisateur ou mot de passe incorrect" in alert.inner_text()
+    assert page.get_by_label("Mot de passe").get_attribute("aria-invalid") == "true"
+
+
+def test_page_switches_to_english(live_server, browser_client, page: Page):
+    page.goto(authorize_url(live_server, browser_client, ui_locales="en"))
+    assert page.get_by_label("Username").is_visible()
+    assert page.locator("html").get_attribute("lang") == "en"
+
+
+def test_page_loads_no_external_asset(live_server, browser_client, page: Page):
+    requested = []
+    page.on("request", lambda request: requested.append(request.url))
+    page.goto(authorize_url(live_server, browser_client))
+    assert requested and all(url.startswith(live_server.url) for url in requested)
