@@ -86,6 +86,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         JSON_SORT_KEYS=False,
     )
     logging.getLogger("idp").setLevel(logging.INFO)
+    # Authlib logs whole token responses at DEBUG: never let a verbose root logger show them.
+    logging.getLogger("authlib").setLevel(logging.WARNING)
 
 
 def _instance_secret(instance: Path) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from authlib.common.urls import add_params_to_uri
-from authlib.oauth2.rfc6749 import InvalidRequestError, OAuth2Error
+from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
     LoginRequiredError,
@@ -120,8 +120,6 @@ class AuthorizationService:
             client = request.client
             scopes = (request.scope or "").split()
             if consent_given is False:
-                from authlib.oauth2.rfc6749 import AccessDeniedError
-
                 raise AccessDeniedError("The user refused the request.")
             if consent_given is None and self._needs_consent(client, end_user, scopes, prompts):
                 if "none" in prompts:

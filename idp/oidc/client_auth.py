@@ -11,12 +11,16 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidClientError
 from authlib.oauth2.rfc7523 import JWTBearerClientAssertion
+from joserfc import jwt
+from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import digest
 
 ENDPOINT_PATHS = ("/token", "/introspect", "/revoke")
+#: Asymmetric algorithms only: a shared-secret (HS*) assertion is not private_key_jwt.
+ASSERTION_ALGS = ["RS256", "PS256", "ES256", "Ed25519"]  # Ed25519: RFC 9864 name
 MAX_ASSERTION_LIFETIME = 600
 
 
@@ -38,6 +42,15 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
             return False
         ttl = max(remaining, 0) + self.leeway + 1
         return self.ctx.store.add(f"idp:jti:{claims['sub']}:{digest(jti)}", {}, ttl)
+
+    def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
+        """Authlib's check, with the algorithms we advertise instead of joserfc's defaults."""
+        try:
+            token = jwt.decode(assertion, resolve_key, algorithms=ASSERTION_ALGS)
+        except (JoseError, ValueError) as exc:
+            raise InvalidClientError(description="Invalid client assertion.") from exc
+        self.verify_claims(token.claims)
+        return token.claims
 
     def resolve_client_public_key(self, client: Any) -> KeySet:
         if not client.check_endpoint_auth_method(self.CLIENT_AUTH_METHOD, "token"):

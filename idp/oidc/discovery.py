@@ -8,11 +8,11 @@ from authlib.oidc.discovery import OpenIDProviderMetadata
 
 from idp.oidc.acr import ACR_LEVELS
 from idp.oidc.claims import claims_supported
+from idp.oidc.client_auth import ASSERTION_ALGS
 from idp.oidc.clients import SCOPES
 from idp.oidc.context import ProviderContext
 
 AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
-ASSERTION_ALGS = ["RS256", "PS256", "ES256", "EdDSA"]
 
 
 def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:

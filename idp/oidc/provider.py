@@ -12,6 +12,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Response, jsonify
 
+from idp.accounts import users
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
 from idp.oidc.consent import grant_consent
 from idp.oidc.context import ProviderContext
@@ -52,8 +53,6 @@ class Provider:
         session = self.ctx.sessions.get(sid)
         if session is None:
             return
-        from idp.accounts import users
-
         db = self.ctx.db_session()
         user = users.get_by_id(db, session.user_id)
         client_id = pending.param("client_id") or ""

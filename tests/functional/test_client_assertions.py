@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 from joserfc import jwt
-from joserfc.jwk import ECKey, RSAKey
+from joserfc.jwk import ECKey, OctKey, OKPKey, RSAKey
 
 from tests.rp import RelyingParty
 
@@ -28,7 +28,9 @@ def jwt_rp(client, make, client_key) -> RelyingParty:
     return RelyingParty(client, info)
 
 
-def assertion(key, client_id="jwt-client", aud=f"{ISSUER}/token", **overrides) -> str:
+def assertion(
+    key, client_id="jwt-client", aud=f"{ISSUER}/token", overrides_alg=None, **overrides
+) -> str:
     now = int(time.time())
     claims = {
         "iss": client_id,
@@ -39,8 +41,8 @@ def assertion(key, client_id="jwt-client", aud=f"{ISSUER}/token", **overrides) -
         "jti": str(uuid.uuid4()),
     }
     claims.update(overrides)
-    alg = "ES256" if isinstance(key, ECKey) else "RS256"
-    return jwt.encode({"alg": alg, "kid": key.kid}, claims, key)
+    alg = overrides_alg or ("ES256" if isinstance(key, ECKey) else "RS256")
+    return jwt.encode({"alg": alg, "kid": key.kid}, claims, key, algorithms=[alg])
 
 
 def post(rp, client_assertion, **data):
@@ -128,3 +130,29 @@ def test_code_flow_with_private_key_jwt(jwt_rp, client_key, make, client):
         },
     )
     assert response.status_code == 200 and response.get_json()["id_token"]
+
+
+@pytest.mark.parametrize(
+    "alg,make_key",
+    [
+        ("PS256", lambda: RSAKey.generate_key(2048, parameters={"kid": "k"}, private=True)),
+        ("ES256", lambda: ECKey.generate_key("P-256", parameters={"kid": "k"}, private=True)),
+        ("Ed25519", lambda: OKPKey.generate_key("Ed25519", parameters={"kid": "k"}, private=True)),
+    ],
+)
+def test_every_advertised_assertion_algorithm_works(client, make, alg, make_key):
+    key = make_key()
+    info = make.client(
+        client_id=f"alg-{alg.lower()}",
+        token_endpoint_auth_method="private_key_jwt",
+        jwks={"keys": [key.as_dict(private=False)]},
+    )
+    rp = RelyingParty(client, info)
+    signed = assertion(key, client_id=info.client_id, overrides_alg=alg)
+    assert post(rp, signed).status_code == 200
+
+
+def test_symmetric_assertion_is_refused(jwt_rp):
+    secret = OctKey.generate_key(256, parameters={"kid": "rp-key-1"})
+    signed = assertion(secret, overrides_alg="HS256")
+    assert post(jwt_rp, signed).get_json()["error"] == "invalid_client"
