@@ -14,10 +14,13 @@ from pathlib import Path
 from flask import Flask
 
 from idp.authn.login import PasswordLogin
+from idp.authn.otp import EmailOtp
 from idp.authn.passwords import Passwords
+from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
+from idp.mail import create_mailer
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
 from idp.settings import Settings, load_settings
@@ -59,7 +62,20 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     )
     app.extensions["idp"] = ctx
     app.extensions["idp.provider"] = Provider(ctx)
-    app.extensions["idp.login"] = PasswordLogin(lambda: db.session, passwords, sessions)
+    mailer = create_mailer(settings.mail_from, settings.smtp_url, settings.resolved_outbox())
+    otp = EmailOtp(
+        store,
+        mailer,
+        app.config["SECRET_KEY"],
+        settings.otp_ttl,
+        settings.otp_max_attempts,
+        settings.otp_resend_cooldown,
+        settings.otp_max_sends,
+    )
+    devices = RememberedDevices(app.config["SECRET_KEY"], settings.remembered_device_ttl)
+    app.extensions["idp.login"] = PasswordLogin(
+        lambda: db.session, passwords, sessions, otp, devices, settings.otp_mandatory_date()
+    )
 
     from idp.web import init_web
 

@@ -11,6 +11,7 @@ import dataclasses
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -57,6 +58,22 @@ class Settings:
     signing_alg: str = _doc("algorithm of the signing key created by idp init", "RS256")
     key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
     jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
+    otp_mandatory_from: str = _doc(
+        "date (YYYY-MM-DD) from which every password login asks a "
+        "code; before it only flagged accounts",
+        "2026-03-31",
+    )
+    otp_ttl: int = _doc("seconds an emailed code is valid", 600)
+    otp_max_attempts: int = _doc("wrong codes that void a challenge", 5)
+    otp_resend_cooldown: int = _doc("seconds between two sends of a code", 30)
+    otp_max_sends: int = _doc("sends of a code per challenge", 4)
+    remembered_device_ttl: int = _doc("seconds a browser is remembered after a code", 8 * 3600)
+    mail_from: str = _doc(
+        "sender address of the provider's mails", "ne-pas-repondre@viatrajectoire.fr"
+    )
+    outbox_dir: str = _doc(
+        "folder of the embedded default's mails; default instance_dir/outbox", ""
+    )
     demo: bool = _doc("seed a demo user and demo clients (development only)", False)
     psc_issuer: str = _doc("Pro Santé Connect issuer", "")
     psc_discovery_url: str = _doc("Pro Santé Connect discovery document", "")
@@ -77,6 +94,12 @@ class Settings:
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_path / 'idp.db'}"
+
+    def resolved_outbox(self) -> Path:
+        return Path(self.outbox_dir) if self.outbox_dir else self.instance_path / "outbox"
+
+    def otp_mandatory_date(self) -> date:
+        return date.fromisoformat(self.otp_mandatory_from)
 
     def resolved_kek_file(self) -> Path:
         return Path(self.key_encryption_key_file or ROOT / "keys" / "kek")
@@ -113,6 +136,13 @@ class Settings:
             raise ConfigurationError("authorization_code_ttl: between 1 and 60 seconds")
         if self.argon2_time_cost < 1 or self.argon2_memory_cost < 8 or self.argon2_parallelism < 1:
             raise ConfigurationError("argon2: parameters out of range")
+        try:
+            self.otp_mandatory_date()
+        except ValueError as exc:
+            raise ConfigurationError("otp_mandatory_from: a date as YYYY-MM-DD") from exc
+        for name in ("otp_ttl", "otp_max_attempts", "otp_max_sends", "remembered_device_ttl"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{name}: must be positive")
         if self.default_locale not in self.supported_locales:
             raise ConfigurationError("default_locale: must be one of supported_locales")
         return self

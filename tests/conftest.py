@@ -22,6 +22,7 @@ from idp.storage.database import Base
 from idp.storage.migrate import upgrade
 from tests import backends
 from tests.factories import Factories
+from tests.mailbox import Outbox
 from tests.rp import RelyingParty
 
 TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -57,6 +58,7 @@ def base_settings(backend: backends.Backend, tmp_path_factory: pytest.TempPathFa
         "database_url": backend.database_url,
         "redis_url": backend.redis_url,
         "secret_key": "test-secret-key",
+        "outbox_dir": str(instance / "outbox"),
         "key_encryption_key": TEST_KEK,
         **FAST_ARGON2,
     }
@@ -119,11 +121,16 @@ def make(app: Flask) -> Factories:
 
 
 @pytest.fixture
-def rp(client: FlaskClient, make: Factories) -> RelyingParty:
-    """A confidential first-party relying party with a fresh registration."""
-    return RelyingParty(client, make.client())
+def outbox(app: Flask) -> Outbox:
+    return Outbox(app.extensions["idp"].settings.resolved_outbox())
 
 
 @pytest.fixture
-def public_rp(client: FlaskClient, make: Factories) -> RelyingParty:
-    return RelyingParty(client, make.client(client_id="public-app", public=True))
+def rp(client: FlaskClient, make: Factories, outbox: Outbox) -> RelyingParty:
+    """A confidential first-party relying party with a fresh registration."""
+    return RelyingParty(client, make.client(), outbox)
+
+
+@pytest.fixture
+def public_rp(client: FlaskClient, make: Factories, outbox: Outbox) -> RelyingParty:
+    return RelyingParty(client, make.client(client_id="public-app", public=True), outbox)

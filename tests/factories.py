@@ -46,6 +46,7 @@ class Factories:
             given_name=fields.pop("given_name", "Camille"),
             family_name=fields.pop("family_name", "Martin"),
         )
+        fields.setdefault("email_verified", True)
         for key, value in fields.items():
             setattr(user, key, value)
         db.session.commit()

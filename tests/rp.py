@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from tests.factories import PASSWORD, ClientInfo
+from tests.mailbox import Outbox
 
 CSRF_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
@@ -53,9 +54,11 @@ class Authorization:
 
 
 class RelyingParty:
-    def __init__(self, client: FlaskClient, info: ClientInfo) -> None:
+    def __init__(self, client: FlaskClient, info: ClientInfo, outbox: Outbox | None = None) -> None:
         self.client = client
         self.info = info
+        settings = client.application.extensions["idp"].settings
+        self.outbox = outbox or Outbox(settings.resolved_outbox())
 
     # --- authorization endpoint -------------------------------------------------------
     def request(self, pkce: bool = True, **params: Any) -> Authorization:
@@ -92,10 +95,24 @@ class RelyingParty:
                 "password": password,
             },
         )
+        if response.status_code == 302 and "/login/code" in response.location:
+            response = self.enter_code(response.location)
         if response.status_code != 302:
             auth.response = response
             return response
         return self.follow(auth, response)
+
+    def enter_code(self, location: str, code: str | None = None) -> TestResponse:
+        """The code step: read the mailed code (unless given) and post it."""
+        page = self.client.get(location)
+        assert page.status_code == 200, page.get_data(as_text=True)[:300]
+        return self.client.post(
+            location,
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "otp": code or self.outbox.latest_code(),
+            },
+        )
 
     def follow(self, auth: Authorization, response: TestResponse) -> TestResponse:
         while response.status_code == 302 and not response.location.startswith(

@@ -35,6 +35,8 @@ def create_user(
     given_name: str = "",
     family_name: str = "",
     actor: str = audit.SYSTEM,
+    email_verified: bool = False,
+    otp_required: bool = False,
 ) -> User:
     """Create an account with a fresh random ``sub``; the caller commits."""
     if not USERNAME_PATTERN.match(username or ""):
@@ -49,7 +51,8 @@ def create_user(
         subject=str(uuid.uuid4()),
         username=username,
         email=email,
-        email_verified=False,
+        email_verified=email_verified,
+        otp_required=otp_required,
         given_name=given_name,
         family_name=family_name,
         password_hash=passwords.hash(password) if password else None,

@@ -1,31 +1,68 @@
-"""Password login as a use case: check the credentials, start the SSO session, commit.
+"""Password login as a use case: password, then (by policy) a code, then the SSO session.
 
 One answer for unknown user, wrong password and disabled account (no enumeration); the
-argon2 check runs in every case so the timing is alike.
+argon2 check runs in every case so the timing is alike. A browser remembered for the account
+skips the code unless the relying party asked for a fresh one (step-up).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy.orm import Session
 
 from idp.accounts import users
+from idp.authn.context import ACR_EMAIL_OTP, ACR_PASSWORD, AMR_OTP, AMR_PASSWORD
+from idp.authn.otp import Challenge, ChallengeExpiredError, EmailOtp
 from idp.authn.passwords import Passwords
+from idp.authn.policy import second_factor_needed
+from idp.authn.remembered_devices import RememberedDevices, cookie_name
 from idp.authn.sessions import SessionService, SsoSession
-from idp.oidc.acr import ACR_PASSWORD, AMR_PASSWORD
+from idp.errors import IdpError
+
+
+class EmailNotVerifiedError(IdpError):
+    """The account needs a code but has no validated address to send it to."""
+
+
+@dataclass
+class LoginStep:
+    """Either a finished login (``session``) or a code to ask (``challenge``)."""
+
+    session: SsoSession | None = None
+    challenge: Challenge | None = None
+    device_cookie: str | None = None
+    device_cookie_name: str = ""
 
 
 class PasswordLogin:
     def __init__(
-        self, db_session: Callable[[], Session], passwords: Passwords, sessions: SessionService
+        self,
+        db_session: Callable[[], Session],
+        passwords: Passwords,
+        sessions: SessionService,
+        otp: EmailOtp,
+        devices: RememberedDevices,
+        otp_mandatory_from: date,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
         self._sessions = sessions
+        self.otp = otp
+        self.devices = devices
+        self._mandatory_from = otp_mandatory_from
 
-    def login(self, username: str, password: str) -> SsoSession:
-        """Raises InvalidCredentialsError; a rehashed password is saved on success."""
+    def login(
+        self,
+        username: str,
+        password: str,
+        device_cookie: str | None = None,
+        fresh_second_factor: bool = False,
+    ) -> LoginStep:
+        """Raises InvalidCredentialsError or EmailNotVerifiedError."""
         session = self._db_session()
         try:
             user = users.authenticate_password(session, self._passwords, username, password)
@@ -33,4 +70,29 @@ class PasswordLogin:
         except Exception:
             session.rollback()
             raise
-        return self._sessions.start(user.id, amr=[AMR_PASSWORD], acr=ACR_PASSWORD)
+        if not fresh_second_factor and not second_factor_needed(user, self._mandatory_from):
+            return LoginStep(self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD))
+        if not user.email_verified:
+            raise EmailNotVerifiedError(user.username)
+        remembered = (
+            None if fresh_second_factor else self.devices.recall(session, device_cookie, user)
+        )
+        if remembered is not None:
+            return LoginStep(self._sessions.start(user.id, remembered.amr, remembered.acr))
+        return LoginStep(challenge=self.otp.start(user))
+
+    def complete(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
+        """Check the code; on success start the session and remember this browser."""
+        challenge = self.otp.verify(challenge_id, code)
+        session = self._db_session()
+        user = users.get_by_id(session, challenge.user_id)
+        if user is None or not user.is_active:
+            raise ChallengeExpiredError()
+        amr, now = [AMR_PASSWORD, AMR_OTP], int(time.time())
+        cookie = self.devices.remember(session, user, amr, ACR_EMAIL_OTP, now, user_agent)
+        session.commit()
+        return LoginStep(
+            self._sessions.start(user.id, amr, ACR_EMAIL_OTP),
+            device_cookie=cookie,
+            device_cookie_name=cookie_name(user.username),
+        )

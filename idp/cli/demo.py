@@ -42,8 +42,7 @@ def seed_demo(app: Flask) -> None:
     ctx = app.extensions["idp"]
     session = db.session
     if users.get_by_username(session, DEMO_USER["username"]) is None:
-        user = users.create_user(session, ctx.passwords, **DEMO_USER)
-        user.email_verified = True
+        users.create_user(session, ctx.passwords, **DEMO_USER, email_verified=True)
     if get_client(session, DEMO_CONFIDENTIAL.client_id) is None:
         create_client(session, DEMO_CONFIDENTIAL, secret=DEMO_CONFIDENTIAL_SECRET)
     if get_client(session, DEMO_PUBLIC.client_id) is None:

@@ -43,6 +43,12 @@ def users() -> None:
 )
 @click.option("--given-name", default="")
 @click.option("--family-name", default="")
+@click.option(
+    "--email-verified",
+    is_flag=True,
+    help="The operator checked the address (codes are mailed to it).",
+)
+@click.option("--otp-required", is_flag=True, help='The "double authentification" flag.')
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def create(
@@ -52,6 +58,8 @@ def create(
     password: str,
     given_name: str,
     family_name: str,
+    email_verified: bool,
+    otp_required: bool,
     as_json: bool,
 ) -> None:
     """Create an account."""
@@ -66,6 +74,8 @@ def create(
                 given_name=given_name,
                 family_name=family_name,
                 actor="operator",
+                email_verified=email_verified,
+                otp_required=otp_required,
             )
             db.session.commit()
         except (accounts.InvalidUserError, ConflictError) as exc:

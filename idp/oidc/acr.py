@@ -1,15 +1,20 @@
-"""Authentication context values (OpenID Connect Core 2, RFC 8176), documented in discovery.
+"""Checking requested ``acr_values`` against what a login achieved (values in authn.context).
 
 Only what the provider can actually deliver is listed; an RP asking for anything else gets
 ``unmet_authentication_requirements`` instead of a weaker login.
 """
 
-ACR_PASSWORD = "urn:viatrajectoire:acr:password"
+from idp.authn.context import ACR_EMAIL_OTP, ACR_LEVELS, ACR_PASSWORD, AMR_PASSWORD
 
-#: acr value -> strength; a login satisfies a request for any value of lower or equal strength.
-ACR_LEVELS = {ACR_PASSWORD: 1}
-
-AMR_PASSWORD = "pwd"
+__all__ = [
+    "ACR_EMAIL_OTP",
+    "ACR_LEVELS",
+    "ACR_PASSWORD",
+    "AMR_PASSWORD",
+    "meets",
+    "satisfiable",
+    "strongest_level",
+]
 
 
 def satisfiable(requested: list[str]) -> list[str]:
@@ -22,3 +27,9 @@ def meets(achieved: str, requested: list[str]) -> bool:
         return True
     level = ACR_LEVELS.get(achieved, 0)
     return any(ACR_LEVELS.get(value, 99) <= level for value in requested)
+
+
+def strongest_level(requested: list[str]) -> int:
+    """The weakest level that satisfies the request (any listed value will do)."""
+    levels = [ACR_LEVELS[value] for value in satisfiable(requested)]
+    return min(levels) if levels else 0

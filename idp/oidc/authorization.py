@@ -87,6 +87,13 @@ class AuthorizationService:
         data = self.ctx.store.get(f"idp:authreq:{pending_id}")
         return PendingRequest(**data) if data else None
 
+    def wants_fresh_second_factor(self, pending: PendingRequest | None) -> bool:
+        """The RP asked for a code-level acr: ask the code now, even on a remembered device."""
+        requested = ((pending.param("acr_values") if pending else None) or "").split()
+        return (
+            acr_values.strongest_level(requested) >= acr_values.ACR_LEVELS[acr_values.ACR_EMAIL_OTP]
+        )
+
     def mark_login_done(self, pending: PendingRequest) -> None:
         pending.login_done_at = int(time.time())
         self.save_pending(pending)

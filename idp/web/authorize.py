@@ -1,4 +1,4 @@
-"""The authorization endpoint and the pages a person meets during it: login and consent."""
+"""The authorization endpoint and the pages a person meets during it: login, code, consent."""
 
 from __future__ import annotations
 
@@ -15,14 +15,25 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from idp.authn.login import EmailNotVerifiedError, LoginStep
+from idp.authn.otp import (
+    Challenge,
+    ChallengeExpiredError,
+    ResendLimitError,
+    ResendTooSoonError,
+    WrongCodeError,
+    mask_email,
+)
 from idp.authn.passwords import InvalidCredentialsError
+from idp.authn.remembered_devices import cookie_name
 from idp.oidc.authorization import Outcome, PendingRequest
-from idp.web.context import current_sid, password_login, provider, set_sid
+from idp.web.context import ctx, current_sid, password_login, provider, set_sid
 from idp.web.errors import render_error
-from idp.web.forms import ConsentForm, LoginForm
+from idp.web.forms import ConsentForm, LoginForm, OtpForm, ResendForm
 
 bp = Blueprint("authorize", __name__)
 MAX_PENDING_PER_BROWSER = 10
+CHALLENGE_KEY = "otp_challenge"
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -44,22 +55,98 @@ def login() -> Response | str:
     form = LoginForm()
     if request.method == "GET" and pending is not None:
         form.username.data = pending.param("login_hint") or ""
+    if not form.validate_on_submit():
+        status = 400 if form.errors else 200
+        return render_template("login.html", form=form, pending=pending), status
+    try:
+        step = password_login().login(
+            form.username.data,
+            form.password.data,
+            device_cookie=request.cookies.get(cookie_name(form.username.data)),
+            fresh_second_factor=provider().authorization.wants_fresh_second_factor(pending),
+        )
+    except InvalidCredentialsError:
+        form.password.errors.append(_("Nom d'utilisateur ou mot de passe incorrect."))
+        return render_template("login.html", form=form, pending=pending), 401
+    except EmailNotVerifiedError:
+        return render_error(
+            "email_not_verified",
+            _(
+                "Votre adresse électronique n'est pas validée : la connexion ne peut pas aboutir. "
+                "Demandez à un référent ViaTrajectoire de votre établissement de vérifier votre "
+                "adresse dans votre compte ; vous recevrez un lien pour la valider."
+            ),
+            403,
+        )
+    if step.challenge is not None:
+        session[CHALLENGE_KEY] = step.challenge.id
+        return redirect(url_for("authorize.code", request=pending.id if pending else None))
+    return _signed_in(step, pending)
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+def code() -> Response | str:
+    pending = _bound_pending(request.values.get("request"), required=False)
+    challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
+    if challenge is None:
+        return _restart(pending)
+    form = OtpForm()
     if form.validate_on_submit():
         try:
-            sso = password_login().login(form.username.data, form.password.data)
-        except InvalidCredentialsError:
-            form.password.errors.append(_("Nom d'utilisateur ou mot de passe incorrect."))
-            return render_template("login.html", form=form, pending=pending), 401
-        provider().ctx.sessions.end(current_sid())
-        if pending is not None:
-            provider().authorization.mark_login_done(pending)
-            response = redirect(url_for("authorize.resume", request=pending.id))
+            step = password_login().complete(
+                challenge.id, form.otp.data, request.headers.get("User-Agent", "")
+            )
+        except WrongCodeError as error:
+            form.otp.errors.append(
+                _("Code incorrect. Il vous reste %(n)d essai(s).", n=error.remaining)
+            )
+        except ChallengeExpiredError:
+            return _restart(pending)
         else:
-            response = redirect(url_for("pages.home"))
-        set_sid(response, sso.sid)
-        return response
-    status = 400 if form.errors else 200
-    return render_template("login.html", form=form, pending=pending), status
+            session.pop(CHALLENGE_KEY, None)
+            return _signed_in(step, pending)
+    return _code_page(form, challenge, pending, status=400 if form.errors else 200)
+
+
+@bp.post("/login/code/resend")
+def resend() -> Response | str:
+    pending = _bound_pending(request.values.get("request"), required=False)
+    if not ResendForm().validate_on_submit():
+        abort(400)
+    message = ""
+    try:
+        sent = password_login().otp.resend(session.get(CHALLENGE_KEY))
+        message = _("Un nouveau code a été envoyé.") if sent.delivered else ""
+    except ChallengeExpiredError:
+        return _restart(pending)
+    except ResendTooSoonError as error:
+        message = _("Patientez %(s)d secondes avant de demander un nouveau code.", s=error.wait)
+    except ResendLimitError:
+        message = _("Trop de codes ont été envoyés. Reconnectez-vous dans quelques minutes.")
+    challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
+    if challenge is None:
+        return _restart(pending)
+    return _code_page(OtpForm(formdata=None), challenge, pending, message=message)
+
+
+def _code_page(
+    form: OtpForm,
+    challenge: Challenge,
+    pending: PendingRequest | None,
+    message: str = "",
+    status: int = 200,
+) -> tuple[str, int]:
+    page = render_template(
+        "otp.html",
+        form=form,
+        resend=ResendForm(formdata=None),
+        pending=pending,
+        email=mask_email(challenge.email),
+        delivered=challenge.delivered,
+        message=message,
+        minutes=ctx().settings.otp_ttl // 60,
+    )
+    return page, status
 
 
 @bp.route("/consent", methods=["GET", "POST"])
@@ -73,6 +160,35 @@ def consent() -> Response | str:
             provider().record_consent(current_sid(), pending, scopes)
         return _follow(provider().authorize(_params(pending), current_sid(), pending, allowed))
     return _follow(provider().authorize(_params(pending), current_sid(), pending))
+
+
+def _signed_in(step: LoginStep, pending: PendingRequest | None) -> Response:
+    provider().ctx.sessions.end(current_sid())
+    if pending is not None:
+        provider().authorization.mark_login_done(pending)
+        response = redirect(url_for("authorize.resume", request=pending.id))
+    else:
+        response = redirect(url_for("pages.home"))
+    set_sid(response, step.session.sid)
+    if step.device_cookie:
+        settings = ctx().settings
+        response.set_cookie(
+            step.device_cookie_name,
+            step.device_cookie,
+            max_age=settings.remembered_device_ttl,
+            httponly=True,
+            secure=settings.issuer_is_https,
+            samesite="Lax",
+            path="/",
+        )
+    return response
+
+
+def _restart(pending: PendingRequest | None) -> Response:
+    """The code step cannot go on (expired, used, too many tries): back to the password."""
+    session.pop(CHALLENGE_KEY, None)
+    target = url_for("authorize.login", request=pending.id if pending else None, expired=1)
+    return redirect(target)
 
 
 def _follow(outcome: Outcome) -> Response:

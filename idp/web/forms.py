@@ -19,6 +19,18 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Se connecter"))
 
 
+class OtpForm(FlaskForm):
+    otp = StringField(
+        _l("Code reçu par courriel"),
+        validators=[DataRequired(_l("Veuillez saisir le code reçu")), Length(max=12)],
+    )
+    submit = SubmitField(_l("Valider"))
+
+
+class ResendForm(FlaskForm):
+    resend = SubmitField(_l("Je n'ai pas reçu de code"))
+
+
 class ConsentForm(FlaskForm):
     request_id = HiddenField(validators=[DataRequired()])
     allow = SubmitField(_l("Autoriser"))

@@ -19,6 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.mailbox import Outbox
+
 IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
 
 
@@ -32,6 +34,10 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
+
+    @property
+    def outbox(self) -> Outbox:
+        return Outbox(Path(self.env["IDP_INSTANCE_DIR"]) / "outbox")
 
     def idp(self, *args: str) -> str:
         result = subprocess.run(
@@ -54,6 +60,7 @@ class LiveServer:
                 "Jeanne",
                 "--family-name",
                 "Dupont",
+                "--email-verified",
                 "--json",
             )
         )

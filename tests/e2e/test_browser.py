@@ -61,7 +61,12 @@ def test_person_signs_in_with_keyboard_and_lands_on_rp(
     username.fill("mlefebvre")
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
-    page.screenshot(path=str(tmp_path / "login.png"))
+    page.keyboard.press("Enter")
+    code = page.get_by_label("Code reçu par courriel")
+    code.wait_for()
+    assert "mle…@ex….org" in page.content()
+    assert code.evaluate("el => el === document.activeElement")
+    code.fill(live_server.outbox.latest_code("mlefebvre@example.org"))
     # Playwright does not route redirect targets: catch the request to the RP instead.
     with page.expect_request(lambda request: request.url.startswith(REDIRECT)) as callback:
         page.keyboard.press("Enter")

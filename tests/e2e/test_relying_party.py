@@ -18,6 +18,8 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.mailbox import Outbox
+
 pytestmark = pytest.mark.e2e
 PASSWORD = "un mot de passe assez long"
 REDIRECT = "https://module.example.org/callback"
@@ -34,19 +36,33 @@ def metadata(live_server):
     return requests.get(f"{live_server.url}/.well-known/openid-configuration", timeout=5).json()
 
 
+def csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
 def browser_login(
-    browser: requests.Session, authorize_url: str, password: str = PASSWORD
+    browser: requests.Session, authorize_url: str, outbox: Outbox, password: str = PASSWORD
 ) -> requests.Response:
-    """What a person's browser does: follow to the login page, post the form, follow back."""
+    """What a person's browser does: login page, password, mailed code, back to the RP."""
     page = browser.get(authorize_url, timeout=10)
     assert page.status_code == 200 and 'name="password"' in page.text, page.text[:500]
-    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
     response = browser.post(
         page.url,
-        data={"csrf_token": token, "username": "jdupont", "password": password},
+        data={"csrf_token": csrf(page.text), "username": "jdupont", "password": password},
         allow_redirects=False,
         timeout=10,
     )
+    if response.status_code == 302 and "/login/code" in response.headers["Location"]:
+        code_page = browser.get(urljoin(response.url, response.headers["Location"]), timeout=10)
+        response = browser.post(
+            code_page.url,
+            data={
+                "csrf_token": csrf(code_page.text),
+                "otp": outbox.latest_code("jdupont@example.org"),
+            },
+            allow_redirects=False,
+            timeout=10,
+        )
     while response.status_code == 302 and not response.headers["Location"].startswith(REDIRECT):
         response = browser.get(
             urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
@@ -68,7 +84,7 @@ def sign_in(live_server, registered, metadata, **params):
         metadata["authorization_endpoint"], nonce=nonce, code_verifier=verifier, **params
     )
     browser = requests.Session()
-    response = browser_login(browser, url)
+    response = browser_login(browser, url, live_server.outbox)
     assert response.status_code == 302, response.text[:500]
     callback = response.headers["Location"]
     query = {k: v[0] for k, v in parse_qs(urlsplit(callback).query).items()}
@@ -128,7 +144,7 @@ def test_replayed_code_is_refused_by_live_server(live_server, registered, metada
         registered["client_id"], registered["client_secret"], scope="openid", redirect_uri=REDIRECT
     )
     url, _ = rp.create_authorization_url(metadata["authorization_endpoint"])
-    callback = browser_login(requests.Session(), url).headers["Location"]
+    callback = browser_login(requests.Session(), url, live_server.outbox).headers["Location"]
     code = parse_qs(urlsplit(callback).query)["code"][0]
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
     auth = (registered["client_id"], registered["client_secret"])
@@ -159,5 +175,7 @@ def test_sso_then_rp_initiated_logout(live_server, registered, metadata):
 def test_wrong_password_is_refused_by_live_server(live_server, registered, metadata):
     rp = OAuth2Session(registered["client_id"], scope="openid", redirect_uri=REDIRECT)
     url, _ = rp.create_authorization_url(metadata["authorization_endpoint"])
-    response = browser_login(requests.Session(), url, password="not the password")
+    response = browser_login(
+        requests.Session(), url, live_server.outbox, password="not the password"
+    )
     assert response.status_code == 401 and "mot de passe incorrect" in response.text

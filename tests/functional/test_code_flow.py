@@ -7,7 +7,7 @@ import time
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from idp.oidc.acr import ACR_PASSWORD
+from idp.oidc.acr import ACR_EMAIL_OTP
 from tests.rp import query
 
 
@@ -27,8 +27,8 @@ def test_sign_in_returns_id_token_with_every_required_claim(client, rp, make):
     assert claims["aud"] == [rp.info.client_id]
     assert claims["azp"] == rp.info.client_id
     assert claims["nonce"] == auth.params["nonce"]
-    assert claims["acr"] == ACR_PASSWORD
-    assert claims["amr"] == ["pwd"]
+    assert claims["acr"] == ACR_EMAIL_OTP
+    assert claims["amr"] == ["pwd", "otp"]
     assert abs(claims["auth_time"] - time.time()) < 10
     assert claims["iat"] <= time.time() < claims["exp"]
     assert "at_hash" in claims

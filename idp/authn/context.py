@@ -1,0 +1,19 @@
+"""Authentication context: ``acr`` values and ``amr`` methods (OIDC Core 2, RFC 8176).
+
+| acr | how | amr |
+| --- | --- | --- |
+| ``urn:viatrajectoire:acr:password`` | password only | ``pwd`` |
+| ``urn:viatrajectoire:acr:otp-email`` | password + code by email | ``pwd otp`` |
+
+An emailed code is not counted as ``mfa``: NIST SP 800-63B-4 no longer accepts email as an
+out-of-band authenticator. A remembered device counts as the code it remembers.
+"""
+
+ACR_PASSWORD = "urn:viatrajectoire:acr:password"
+ACR_EMAIL_OTP = "urn:viatrajectoire:acr:otp-email"
+
+#: acr value -> strength; a login satisfies a request for any value of lower or equal strength.
+ACR_LEVELS = {ACR_PASSWORD: 1, ACR_EMAIL_OTP: 2}
+
+AMR_PASSWORD = "pwd"
+AMR_OTP = "otp"

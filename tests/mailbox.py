@@ -1,0 +1,40 @@
+"""Reading the mails the provider wrote (outbox folder, or what the SMTP test server got)."""
+
+from __future__ import annotations
+
+import re
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from pathlib import Path
+
+CODE_LINE = re.compile(r"^(\d{6})$", re.MULTILINE)
+
+
+def text_of(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return part.get_content() if part is not None else ""
+
+
+def code_in(message: EmailMessage) -> str:
+    """The 6 digits on a line of their own (the contract of DESIGN.md)."""
+    match = CODE_LINE.search(text_of(message))
+    assert match, f"no code line in: {text_of(message)!r}"
+    return match.group(1)
+
+
+class Outbox:
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def messages(self, to: str | None = None) -> list[EmailMessage]:
+        files = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+        found = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+        return [m for m in found if to is None or m["To"] == to]
+
+    def latest(self, to: str | None = None) -> EmailMessage:
+        messages = self.messages(to)
+        assert messages, f"no mail in {self.folder}" + (f" to {to}" if to else "")
+        return messages[-1]
+
+    def latest_code(self, to: str | None = None) -> str:
+        return code_in(self.latest(to))
