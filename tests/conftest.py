@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 import pytest
 import redis
-from flask import Flask
+from flask import Flask, g
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
@@ -91,6 +91,7 @@ def settings_overrides() -> dict:
 @pytest.fixture
 def app(migrated: dict, settings_overrides: dict, backend: backends.Backend) -> Iterator[Flask]:
     application = create_app(make_settings(migrated, **settings_overrides))
+    application.before_request(_fresh_g)
     if backend.redis_url:
         redis.Redis.from_url(backend.redis_url).flushdb()
     with application.app_context():
@@ -98,6 +99,17 @@ def app(migrated: dict, settings_overrides: dict, backend: backends.Backend) -> 
         db.session.remove()
         _empty_tables()
         db.engine.dispose()
+
+
+def _fresh_g() -> None:
+    """Each request gets an empty ``g``, as in production.
+
+    The fixture keeps one app context open for the test's own database work, and Flask reuses
+    it for every request, so without this ``g`` (the CSRF token Flask-WTF caches there, the
+    page language) would leak from one request, or one browser, to the next.
+    """
+    for name in list(g):
+        g.pop(name)
 
 
 def _empty_tables() -> None:

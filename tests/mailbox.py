@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
 
-CODE_LINE = re.compile(r"^(\d{6})$", re.MULTILINE)
+CODE_LINE = re.compile(r"^(\d{6})\r?$", re.MULTILINE)
 
 
 def text_of(message: EmailMessage) -> str:
