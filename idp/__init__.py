@@ -13,11 +13,12 @@ from pathlib import Path
 
 from flask import Flask
 
-from idp.authn.login import PasswordLogin
+from idp.authn.login import LockoutPolicy, PasswordLogin
 from idp.authn.otp import EmailOtp
 from idp.authn.passwords import Passwords
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
+from idp.authn.throttle import LoginThrottle
 from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
 from idp.mail import create_mailer
@@ -73,8 +74,18 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         settings.otp_max_sends,
     )
     devices = RememberedDevices(app.config["SECRET_KEY"], settings.remembered_device_ttl)
+    throttle = LoginThrottle(
+        store, settings.throttle_after, settings.throttle_max_delay, settings.lockout_per_source
+    )
     app.extensions["idp.login"] = PasswordLogin(
-        lambda: db.session, passwords, sessions, otp, devices, settings.otp_mandatory_date()
+        lambda: db.session,
+        passwords,
+        sessions,
+        otp,
+        devices,
+        settings.otp_mandatory_date(),
+        throttle,
+        LockoutPolicy(settings.lockout_threshold, settings.lockout_duration),
     )
 
     from idp.web import init_web

@@ -68,6 +68,13 @@ class Settings:
     otp_resend_cooldown: int = _doc("seconds between two sends of a code", 30)
     otp_max_sends: int = _doc("sends of a code per challenge", 4)
     remembered_device_ttl: int = _doc("seconds a browser is remembered after a code", 8 * 3600)
+    lockout_threshold: int = _doc("consecutive failed passwords that block an account", 10)
+    lockout_per_source: int = _doc("failures one IP address may add to an account's count", 5)
+    lockout_duration: int = _doc("seconds an account stays blocked unless a referent unblocks", 900)
+    throttle_after: int = _doc("failures (account + IP) before each try waits", 3)
+    throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
+    rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
+    rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
     mail_from: str = _doc(
         "sender address of the provider's mails", "ne-pas-repondre@viatrajectoire.fr"
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -14,6 +15,10 @@ from idp.storage.models import User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+class AccountDeactivatedError(IdpError):
+    """Right password, but the account was deactivated: the person should ask a referent."""
 
 
 class InvalidUserError(IdpError):
@@ -89,8 +94,38 @@ def authenticate_password(
     user = get_by_username(session, username[:150]) if username else None
     stored = user.password_hash if user is not None else None
     result = passwords.check(stored, password)
-    if not result.ok or user is None or not user.is_active:
-        raise InvalidCredentialsError()
+    if not result.ok or user is None or is_blocked(user):
+        raise InvalidCredentialsError()  # a blocked account answers like a wrong password
+    if not user.is_active:
+        raise AccountDeactivatedError(user.username)
     if result.new_hash:
         user.password_hash = result.new_hash
     return user
+
+
+def is_blocked(user: User) -> bool:
+    return user.blocked_until is not None and user.blocked_until > datetime.now(UTC)
+
+
+def block(session: Session, username: str, seconds: int, actor: str = audit.SYSTEM) -> bool:
+    """Block an account after too many failures ("Compte bloqué"); False if no such account."""
+    user = get_by_username(session, username[:150])
+    if user is None or is_blocked(user):
+        return False
+    user.blocked_until = datetime.now(UTC) + timedelta(seconds=seconds)
+    audit.record(
+        session,
+        actor,
+        "user.blocked",
+        f"user:{user.subject}",
+        description="Compte bloqué",
+        until=user.blocked_until.isoformat(),
+    )
+    return True
+
+
+def unblock(session: Session, user: User, actor: str) -> None:
+    user.blocked_until = None
+    audit.record(
+        session, actor, "user.unblocked", f"user:{user.subject}", description="Déblocage du compte"
+    )

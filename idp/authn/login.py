@@ -1,8 +1,9 @@
 """Password login as a use case: password, then (by policy) a code, then the SSO session.
 
-One answer for unknown user, wrong password and disabled account (no enumeration); the
-argon2 check runs in every case so the timing is alike. A browser remembered for the account
-skips the code unless the relying party asked for a fresh one (step-up).
+One answer for unknown user, wrong password and blocked account (no enumeration); the
+argon2 check runs in every case so the timing is alike. Failures are throttled and can block
+the account (see throttle.py). A browser remembered for the account skips the code unless the
+relying party asked for a fresh one (step-up).
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from sqlalchemy.orm import Session
 from idp.accounts import users
 from idp.authn.context import ACR_EMAIL_OTP, ACR_PASSWORD, AMR_OTP, AMR_PASSWORD
 from idp.authn.otp import Challenge, ChallengeExpiredError, EmailOtp
-from idp.authn.passwords import Passwords
+from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.policy import second_factor_needed
 from idp.authn.remembered_devices import RememberedDevices, cookie_name
 from idp.authn.sessions import SessionService, SsoSession
+from idp.authn.throttle import LoginThrottle
 from idp.errors import IdpError
 
 
@@ -38,6 +40,12 @@ class LoginStep:
     device_cookie_name: str = ""
 
 
+@dataclass
+class LockoutPolicy:
+    threshold: int
+    duration: int
+
+
 class PasswordLogin:
     def __init__(
         self,
@@ -47,6 +55,8 @@ class PasswordLogin:
         otp: EmailOtp,
         devices: RememberedDevices,
         otp_mandatory_from: date,
+        throttle: LoginThrottle,
+        lockout: LockoutPolicy,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
@@ -54,22 +64,32 @@ class PasswordLogin:
         self.otp = otp
         self.devices = devices
         self._mandatory_from = otp_mandatory_from
+        self.throttle = throttle
+        self._lockout = lockout
 
     def login(
         self,
         username: str,
         password: str,
+        source: str = "",
         device_cookie: str | None = None,
         fresh_second_factor: bool = False,
     ) -> LoginStep:
-        """Raises InvalidCredentialsError or EmailNotVerifiedError."""
+        """Raises ThrottledError, InvalidCredentialsError, AccountDeactivatedError or
+        EmailNotVerifiedError."""
+        self.throttle.check(username, source)
         session = self._db_session()
         try:
             user = users.authenticate_password(session, self._passwords, username, password)
             session.commit()
+        except InvalidCredentialsError:
+            session.rollback()
+            self._count_failure(session, username, source)
+            raise
         except Exception:
             session.rollback()
             raise
+        self.throttle.succeeded(username, source)
         if not fresh_second_factor and not second_factor_needed(user, self._mandatory_from):
             return LoginStep(self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD))
         if not user.email_verified:
@@ -86,7 +106,7 @@ class PasswordLogin:
         challenge = self.otp.verify(challenge_id, code)
         session = self._db_session()
         user = users.get_by_id(session, challenge.user_id)
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or users.is_blocked(user):
             raise ChallengeExpiredError()
         amr, now = [AMR_PASSWORD, AMR_OTP], int(time.time())
         cookie = self.devices.remember(session, user, amr, ACR_EMAIL_OTP, now, user_agent)
@@ -96,3 +116,8 @@ class PasswordLogin:
             device_cookie=cookie,
             device_cookie_name=cookie_name(user.username),
         )
+
+    def _count_failure(self, session: Session, username: str, source: str) -> None:
+        if self.throttle.failed(username, source) >= self._lockout.threshold:
+            if users.block(session, username, self._lockout.duration):
+                session.commit()

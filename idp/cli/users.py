@@ -22,6 +22,7 @@ def describe(user: User) -> dict[str, Any]:
         "given_name": user.given_name,
         "family_name": user.family_name,
         "active": user.is_active,
+        "blocked": accounts.is_blocked(user),
         "created_at": user.created_at.isoformat(),
     }
 
@@ -107,3 +108,18 @@ def show(obj: Context, username: str, as_json: bool) -> None:
             fail(f"no user {username!r}")
         data = describe(user)
     emit(data, as_json, "\n".join(f"{k:<15} {v}" for k, v in data.items()))
+
+
+@users.command("unblock")
+@click.argument("username")
+@pass_context
+def unblock(obj: Context, username: str) -> None:
+    """Unblock an account blocked after failed passwords."""
+    with obj.app.app_context():
+        user = accounts.get_by_username(db.session, username)
+        if user is None:
+            fail(f"no user {username!r}")
+        accounts.unblock(db.session, user, actor="operator")
+        db.session.commit()
+        obj.app.extensions["idp.login"].throttle.reset_account(username)
+    click.echo(f"unblocked {username}")

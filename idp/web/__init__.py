@@ -8,6 +8,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from idp.web import authorize, errors, pages, protocol
 from idp.web.i18n import select_locale
+from idp.web.limits import init_limits
 
 csrf = CSRFProtect()
 
@@ -16,6 +17,7 @@ def init_web(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
+    init_limits(app)
     for blueprint in (protocol.bp, authorize.bp, pages.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(protocol.bp)

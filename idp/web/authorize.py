@@ -15,6 +15,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from idp.accounts.users import AccountDeactivatedError
 from idp.authn.login import EmailNotVerifiedError, LoginStep
 from idp.authn.otp import (
     Challenge,
@@ -26,10 +27,12 @@ from idp.authn.otp import (
 )
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.remembered_devices import cookie_name
+from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import ctx, current_sid, password_login, provider, set_sid
 from idp.web.errors import render_error
 from idp.web.forms import ConsentForm, LoginForm, OtpForm, ResendForm
+from idp.web.limits import limiter, login_limit, resend_limit
 
 bp = Blueprint("authorize", __name__)
 MAX_PENDING_PER_BROWSER = 10
@@ -50,6 +53,7 @@ def resume() -> Response:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def login() -> Response | str:
     pending = _bound_pending(request.values.get("request"), required=False)
     form = LoginForm()
@@ -62,12 +66,27 @@ def login() -> Response | str:
         step = password_login().login(
             form.username.data,
             form.password.data,
+            source=request.remote_addr or "",
             device_cookie=request.cookies.get(cookie_name(form.username.data)),
             fresh_second_factor=provider().authorization.wants_fresh_second_factor(pending),
         )
     except InvalidCredentialsError:
         form.password.errors.append(_("Nom d'utilisateur ou mot de passe incorrect."))
         return render_template("login.html", form=form, pending=pending), 401
+    except ThrottledError as error:
+        form.password.errors.append(
+            _("Trop de tentatives : patientez %(s)d secondes avant de réessayer.", s=error.wait)
+        )
+        return render_template("login.html", form=form, pending=pending), 429
+    except AccountDeactivatedError:
+        return render_error(
+            "account_deactivated",
+            _(
+                "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
+                "établissement pour le réactiver."
+            ),
+            403,
+        )
     except EmailNotVerifiedError:
         return render_error(
             "email_not_verified",
@@ -85,6 +104,7 @@ def login() -> Response | str:
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
 def code() -> Response | str:
     pending = _bound_pending(request.values.get("request"), required=False)
     challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
@@ -109,6 +129,7 @@ def code() -> Response | str:
 
 
 @bp.post("/login/code/resend")
+@limiter.limit(resend_limit)
 def resend() -> Response | str:
     pending = _bound_pending(request.values.get("request"), required=False)
     if not ResendForm().validate_on_submit():

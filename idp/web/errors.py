@@ -34,6 +34,9 @@ def _http_error(error: HTTPException) -> Response:
     code = "invalid_request" if status < 500 else "server_error"
     if status == 404:
         code = "not_found"
+    if status == 429:
+        code = "too_many_requests"
+        error.description = _("Trop de requêtes depuis votre adresse : réessayez dans une minute.")
     if wants_json():
         response = jsonify(error=code, error_description=error.description)
         response.status_code = status

@@ -173,3 +173,28 @@ def test_serve_refuses_wrong_kek(env, tmp_path):
     (tmp_path / "keys" / "kek").write_text("d3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3Jvbmctd3I=")
     result = idp(env, "serve", check=False)
     assert result.returncode == 1 and "wrong KEK" in result.stderr
+
+
+def test_unblock_clears_a_blocked_account_and_is_audited(env):
+    idp(env, "init")
+    idp(
+        env,
+        "users",
+        "create",
+        "--username",
+        "blocked1",
+        "--email",
+        "b@x.fr",
+        "--password",
+        "p" * 12,
+    )
+    script = (
+        "from idp import create_app; from idp.storage import db; from idp.accounts import users\n"
+        "app = create_app()\n"
+        "with app.app_context():\n"
+        "    users.block(db.session, 'blocked1', 3600); db.session.commit()\n"
+    )
+    subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
+    assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is True
+    idp(env, "users", "unblock", "blocked1")
+    assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is False

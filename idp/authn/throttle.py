@@ -1,0 +1,76 @@
+"""Slowing down and stopping password guessing without handing out a denial of service.
+
+Three counters in the ephemeral store, keyed by digests (no raw usernames in Redis):
+- per account + source address: after ``throttle_after`` failures each new try waits
+  2, 4, 8 … seconds (at most ``throttle_max_delay``);
+- per account: consecutive failures; at ``lockout_threshold`` the account is blocked for
+  ``lockout_duration`` (or until a referent unblocks it);
+- one source adds at most ``lockout_per_source`` failures to the account's count, so a single
+  attacker who only knows a colleague's username cannot block the account alone.
+Unknown usernames are counted the same way, so the answers never reveal whether one exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+
+from idp.errors import IdpError
+from idp.storage.ephemeral import EphemeralStore
+
+WINDOW = 24 * 3600
+
+
+class ThrottledError(IdpError):
+    """Too many recent failures for this account from this source: wait ``wait`` seconds."""
+
+    def __init__(self, wait: int) -> None:
+        super().__init__(f"wait {wait} s")
+        self.wait = wait
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256("\x00".join(parts).lower().encode()).hexdigest()[:32]
+
+
+class LoginThrottle:
+    def __init__(self, store: EphemeralStore, after: int, max_delay: int, per_source: int) -> None:
+        self._store = store
+        self.after = after
+        self.max_delay = max_delay
+        self.per_source = per_source
+
+    def check(self, username: str, source: str) -> None:
+        """Raise ThrottledError while this account + source must still wait."""
+        pair = self._store.get(self._pair(username, source))
+        if not pair or pair["n"] < self.after:
+            return
+        delay = min(2 ** (pair["n"] - self.after + 1), self.max_delay)
+        wait = int(pair["last"] + delay - time.time()) + 1
+        if wait > 0:
+            raise ThrottledError(wait)
+
+    def failed(self, username: str, source: str) -> int:
+        """Record a failure; the account's new count, or 0 if this source no longer adds."""
+        key = self._pair(username, source)
+        count = (self._store.get(key) or {"n": 0})["n"] + 1
+        self._store.put(key, {"n": count, "last": time.time()}, WINDOW)
+        if count > self.per_source:
+            return 0
+        return self._store.incr(self._account(username), WINDOW)
+
+    def succeeded(self, username: str, source: str) -> None:
+        self._store.delete(self._pair(username, source))
+        self._store.delete(self._account(username))
+
+    def reset_account(self, username: str) -> None:
+        """A referent unblocked the account: start counting afresh."""
+        self._store.delete(self._account(username))
+
+    @staticmethod
+    def _pair(username: str, source: str) -> str:
+        return f"idp:fail-pair:{_digest(username, source)}"
+
+    @staticmethod
+    def _account(username: str) -> str:
+        return f"idp:fail-account:{_digest(username)}"
