@@ -13,8 +13,10 @@ from pathlib import Path
 
 from flask import Flask
 
+from idp.authn.captcha import Captchas
 from idp.authn.login import LockoutPolicy, PasswordLogin
 from idp.authn.otp import EmailOtp
+from idp.authn.password_changes import PasswordChanges
 from idp.authn.passwords import Passwords
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
@@ -24,6 +26,7 @@ from idp.keyring.kek import load_kek
 from idp.mail import create_mailer
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
+from idp.oidc.tokens import revoke_user_grants
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.ephemeral import EphemeralStore, create_store
@@ -86,6 +89,18 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         settings.otp_mandatory_date(),
         throttle,
         LockoutPolicy(settings.lockout_threshold, settings.lockout_duration),
+    )
+
+    app.extensions["idp.captcha"] = Captchas(store)
+    app.extensions["idp.passwords"] = PasswordChanges(
+        lambda: db.session,
+        passwords,
+        sessions,
+        devices,
+        store,
+        mailer,
+        reset_url=lambda token: f"{settings.issuer}/password/reset/{token}",
+        end_grants=lambda user: revoke_user_grants(ctx, user),
     )
 
     from idp.web import init_web

@@ -75,6 +75,10 @@ class Settings:
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    support_email: str = _doc("support address shown to professionals", "support.VT.pro@sesan.fr")
+    support_phone: str = _doc(
+        "support phone shown to professionals", "01 48 78 75 82 (du lundi au vendredi, 8h-20h)"
+    )
     mail_from: str = _doc(
         "sender address of the provider's mails", "ne-pas-repondre@viatrajectoire.fr"
     )

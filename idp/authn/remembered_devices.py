@@ -103,6 +103,19 @@ class RememberedDevices:
             .all()
         )
 
+    def revoke(self, session: Session, user: User, record_id: int) -> bool:
+        """Forget one device of ``user`` (from "Mon compte"); the caller commits."""
+        result = session.execute(
+            update(RememberedDevice)
+            .where(
+                RememberedDevice.id == record_id,
+                RememberedDevice.user_id == user.id,
+                RememberedDevice.revoked_at.is_(None),
+            )
+            .values(revoked_at=datetime.now(UTC))
+        )
+        return bool(result.rowcount)
+
     def revoke_all(self, session: Session, user: User) -> int:
         """Forget every device of ``user`` (password change, block, "everywhere" logout)."""
         result = session.execute(

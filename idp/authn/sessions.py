@@ -46,7 +46,24 @@ class SessionService:
             acr=acr,
         )
         self._save(session)
+        self._index(user_id, session.sid)
         return session
+
+    def end_all(self, user_id: int) -> int:
+        """End every SSO session of an account (password change, "sign out everywhere")."""
+        index = self._store.consume(self._user_key(user_id)) or {"sids": []}
+        for sid in index["sids"]:
+            self._store.delete(self._key(sid))
+        return len(index["sids"])
+
+    def _index(self, user_id: int, sid: str) -> None:
+        key = self._user_key(user_id)
+        sids = (self._store.get(key) or {"sids": []})["sids"][-49:]
+        self._store.put(key, {"sids": [*sids, sid]}, self._ttl)
+
+    @staticmethod
+    def _user_key(user_id: int) -> str:
+        return f"idp:user-sessions:{user_id}"
 
     def get(self, sid: str | None) -> SsoSession | None:
         if not sid or len(sid) > 100:

@@ -125,7 +125,28 @@ def is_access_token_revoked(ctx: ProviderContext, claims: dict[str, Any]) -> boo
     if ctx.store.get(f"idp:revoked-jti:{jti}") is not None:
         return True
     family = jti.split(".", 1)[0] if "." in jti else None
-    return family is not None and is_family_revoked(ctx, family)
+    if family is not None and is_family_revoked(ctx, family):
+        return True
+    cutoff = ctx.store.get(f"idp:revoked-before:{claims.get('sub')}")
+    return cutoff is not None and int(claims.get("iat", 0)) <= cutoff["at"]
+
+
+def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:
+    """End every grant of a person: refresh families, and access tokens issued until now."""
+    ctx.store.put(
+        f"idp:revoked-before:{user.subject}",
+        {"at": int(time.time())},
+        ctx.settings.access_token_ttl + 60,
+    )
+    families = (
+        ctx.db_session()
+        .query(RefreshToken.family_id)
+        .filter(RefreshToken.user_id == user.id, RefreshToken.revoked_at.is_(None))
+        .distinct()
+        .all()
+    )
+    for (family_id,) in families:
+        revoke_family(ctx, family_id, reason="password changed or account closed")
 
 
 def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:

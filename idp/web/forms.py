@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, EqualTo, Length
 
 
 class LoginForm(FlaskForm):
@@ -39,3 +39,50 @@ class ConsentForm(FlaskForm):
 
 class LogoutForm(FlaskForm):
     submit = SubmitField(_l("Se déconnecter"))
+
+
+class ForgotPasswordForm(FlaskForm):
+    username = StringField(
+        _l("Nom d'utilisateur"),
+        validators=[
+            DataRequired(_l("Veuillez indiquer votre nom d'utilisateur")),
+            Length(max=150),
+        ],
+    )
+    captcha_id = HiddenField(validators=[DataRequired()])
+    captcha = StringField(
+        _l("Code de sécurité à recopier"),
+        validators=[DataRequired(_l("Recopiez le code affiché")), Length(max=32)],
+    )
+    submit = SubmitField(_l("Regénérer mon mot de passe"))
+
+
+class NewPasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("Nouveau mot de passe"),
+        validators=[DataRequired(_l("Veuillez choisir un mot de passe")), Length(max=1024)],
+    )
+    confirm = PasswordField(
+        _l("Confirmez le nouveau mot de passe"),
+        validators=[EqualTo("password", _l("Les deux mots de passe diffèrent"))],
+    )
+    submit = SubmitField(_l("Enregistrer le mot de passe"))
+
+
+class ChangePasswordForm(NewPasswordForm):
+    current = PasswordField(
+        _l("Mot de passe actuel"),
+        validators=[
+            DataRequired(_l("Veuillez indiquer votre mot de passe actuel")),
+            Length(max=1024),
+        ],
+    )
+
+
+class RevokeDeviceForm(FlaskForm):
+    device_id = HiddenField(validators=[DataRequired()])
+    submit = SubmitField(_l("Oublier cet appareil"))
+
+
+class EverywhereForm(FlaskForm):
+    everywhere = SubmitField(_l("Se déconnecter partout"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 
 import pytest
 
@@ -45,10 +46,11 @@ HEADERS = [
 def endpoints(app) -> list[tuple[str, str]]:
     pairs = []
     for rule in app.url_map.iter_rules():
-        if rule.endpoint == "static" or "<" in rule.rule:
+        if rule.endpoint == "static":
             continue
+        path = re.sub(r"<[^>]+>", "x" * 40, rule.rule)  # variable parts get a bogus value
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            pairs.append((method, rule.rule))
+            pairs.append((method, path))
     return pairs
 
 

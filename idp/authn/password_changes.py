@@ -1,0 +1,128 @@
+"""Setting a password: change (current one required), forgotten-password link, and the
+consequences of either: every session, grant and remembered device of the account ends.
+
+Reset links are 256-bit tokens stored by digest for 30 minutes, single use, and bound to the
+password they replace: once the password changes by any route, older links stop working.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit, users
+from idp.authn.password_policy import check_new_password
+from idp.authn.passwords import InvalidCredentialsError, Passwords
+from idp.authn.remembered_devices import RememberedDevices
+from idp.authn.sessions import SessionService
+from idp.errors import IdpError
+from idp.mail import MailDeliveryError, Mailer, render
+from idp.storage.ephemeral import EphemeralStore
+from idp.storage.models import User
+
+RESET_TTL = 1800
+
+
+class ResetLinkInvalidError(IdpError):
+    """Unknown, expired, used, or made obsolete by a later password change."""
+
+
+def _digest(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+class PasswordChanges:
+    def __init__(
+        self,
+        db_session: Callable[[], Session],
+        passwords: Passwords,
+        sessions: SessionService,
+        devices: RememberedDevices,
+        store: EphemeralStore,
+        mailer: Mailer,
+        reset_url: Callable[[str], str],
+        end_grants: Callable[[User], None],
+    ) -> None:
+        self._db_session = db_session
+        self._passwords = passwords
+        self._sessions = sessions
+        self._devices = devices
+        self._store = store
+        self._mailer = mailer
+        self._reset_url = reset_url
+        self._end_grants = end_grants
+
+    def change(self, user: User, current: str, new: str) -> None:
+        """Change one's own password; raises InvalidCredentialsError or WeakPasswordError."""
+        if not self._passwords.check(user.password_hash, current).ok:
+            raise InvalidCredentialsError()
+        self.set_password(user, new, actor=user.username)
+
+    def set_password(self, user: User, new: str, actor: str) -> None:
+        check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
+        session = self._db_session()
+        user.password_hash = self._passwords.hash(new)
+        revoked = self._devices.revoke_all(session, user)
+        audit.record(
+            session,
+            actor,
+            "user.password_changed",
+            f"user:{user.subject}",
+            description="Changement de mot de passe",
+            devices_revoked=revoked,
+        )
+        session.commit()
+        self._sessions.end_all(user.id)
+        self._end_grants(user)
+
+    def request_reset(self, username: str) -> None:
+        """Mail a link if the account can use one; the caller answers the same in every case."""
+        user = users.get_by_username(self._db_session(), (username or "")[:150])
+        if user is None or not user.is_active or not user.email_verified or users.is_blocked(user):
+            return
+        token = secrets.token_urlsafe(32)
+        self._store.put(
+            self._key(token), {"user_id": user.id, "bound": self._bound(user)}, RESET_TTL
+        )
+        name = f"{user.given_name} {user.family_name}".strip() or user.username
+        try:
+            self._mailer.send(
+                render(
+                    "password_reset",
+                    user.email,
+                    name=name,
+                    link=self._reset_url(token),
+                    minutes=RESET_TTL // 60,
+                )
+            )
+        except MailDeliveryError:
+            self._store.delete(self._key(token))
+            raise
+
+    def reset_target(self, token: str) -> User:
+        """The account a reset link is for; ResetLinkInvalidError if it cannot be used."""
+        data = self._store.get(self._key(token)) if 20 < len(token or "") < 100 else None
+        user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
+        if user is None or not user.is_active or data["bound"] != self._bound(user):
+            raise ResetLinkInvalidError()
+        return user
+
+    def reset(self, token: str, new: str) -> User:
+        """Set the password through a link (checked before the link is used up)."""
+        user = self.reset_target(token)
+        check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
+        if self._store.consume(self._key(token)) is None:
+            raise ResetLinkInvalidError()
+        self.set_password(user, new, actor=user.username)
+        return user
+
+    @staticmethod
+    def _bound(user: User) -> str:
+        return _digest(user.password_hash or "")[:16]
+
+    @staticmethod
+    def _key(token: str) -> str:
+        return f"idp:reset:{_digest(token)}"

@@ -1,0 +1,217 @@
+"""Pages of one's own account: forgotten password and username, "Mon compte"."""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from idp.accounts import users
+from idp.authn.password_changes import ResetLinkInvalidError
+from idp.authn.password_policy import WeakPasswordError
+from idp.authn.passwords import InvalidCredentialsError
+from idp.mail import MailDeliveryError
+from idp.web.context import clear_sid, ctx, current_sid
+from idp.web.forms import (
+    ChangePasswordForm,
+    EverywhereForm,
+    ForgotPasswordForm,
+    NewPasswordForm,
+    RevokeDeviceForm,
+)
+from idp.web.limits import limiter, login_limit
+
+bp = Blueprint("account", __name__)
+
+WEAK_MESSAGES = {
+    "too_short": _l("Le mot de passe doit compter au moins 12 caractères."),
+    "too_long": _l("Le mot de passe ne peut pas dépasser 1024 caractères."),
+    "contains_username": _l("Le mot de passe ne doit pas contenir votre nom d'utilisateur."),
+    "guessable": _l(
+        "Ce mot de passe est trop facile à deviner : essayez une phrase de "
+        "plusieurs mots sans lien entre eux."
+    ),
+}
+
+
+def _changes():  # type: ignore[no-untyped-def]
+    return current_app.extensions["idp.passwords"]
+
+
+def _captchas():  # type: ignore[no-untyped-def]
+    return current_app.extensions["idp.captcha"]
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def forgot_password() -> Response | str | tuple[str, int]:
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        if not _captchas().check(form.captcha_id.data, form.captcha.data):
+            form.captcha.errors.append(
+                _("Le code recopié est incorrect : recopiez le nouveau code affiché.")
+            )
+        else:
+            try:
+                _changes().request_reset(form.username.data)
+            except MailDeliveryError:
+                return _message(
+                    _(
+                        "Le courriel n'a pas pu être envoyé : le service de messagerie "
+                        "ne répond pas. Réessayez dans quelques minutes."
+                    ),
+                    503,
+                )
+            return _message(
+                _(
+                    "Si ce nom d'utilisateur correspond à un compte actif dont "
+                    "l'adresse électronique est validée, un courriel vient d'y être "
+                    "envoyé avec un lien valable 30 minutes pour choisir un nouveau "
+                    "mot de passe."
+                )
+            )
+    form.captcha_id.data = _captchas().new()
+    form.captcha.data = ""
+    return render_template("forgot_password.html", form=form), 400 if form.errors else 200
+
+
+@bp.get("/captcha/<captcha_id>.png")
+def captcha_image(captcha_id: str) -> Response:
+    return _media(_captchas().image(captcha_id), "image/png")
+
+
+@bp.get("/captcha/<captcha_id>.wav")
+def captcha_audio(captcha_id: str) -> Response:
+    return _media(_captchas().audio(captcha_id), "audio/wav")
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def reset_password(token: str) -> Response | str | tuple[str, int]:
+    try:
+        user = _changes().reset_target(token)
+    except ResetLinkInvalidError:
+        return _invalid_link()
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        try:
+            _changes().reset(token, form.password.data)
+        except WeakPasswordError as error:
+            form.password.errors.append(str(WEAK_MESSAGES[error.reason]))
+        except ResetLinkInvalidError:
+            return _invalid_link()
+        else:
+            return _message(
+                _("Votre mot de passe a été changé. Vous pouvez vous connecter."),
+                link=url_for("authorize.login"),
+            )
+    return render_template("reset_password.html", form=form, username=user.username), (
+        400 if form.errors else 200
+    )
+
+
+@bp.get("/username/forgot")
+def forgot_username() -> str:
+    settings = ctx().settings
+    return render_template(
+        "forgot_username.html", email=settings.support_email, phone=settings.support_phone
+    )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+def account() -> Response | str | tuple[str, int]:
+    sso = ctx().sessions.get(current_sid())
+    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    if user is None:
+        return redirect(url_for("authorize.login"))
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            _changes().change(user, form.current.data, form.password.data)
+        except InvalidCredentialsError:
+            form.current.errors.append(_("Le mot de passe actuel est incorrect."))
+        except WeakPasswordError as error:
+            form.password.errors.append(str(WEAK_MESSAGES[error.reason]))
+        else:
+            response = _message(
+                _(
+                    "Votre mot de passe a été changé : vos sessions et vos "
+                    "appareils mémorisés ont été fermés. Reconnectez-vous."
+                ),
+                link=url_for("authorize.login"),
+            )
+            clear_sid(response)
+            return response
+    devices = current_app.extensions["idp.login"].devices.list_for(ctx().db_session(), user)
+    return render_template(
+        "account.html",
+        user=user,
+        form=form,
+        devices=devices,
+        revoke=RevokeDeviceForm(formdata=None),
+        everywhere=EverywhereForm(),
+    ), (400 if form.errors else 200)
+
+
+@bp.post("/account/devices/revoke")
+def revoke_device() -> Response:
+    user = _signed_in_user()
+    form = RevokeDeviceForm()
+    if form.validate_on_submit() and form.device_id.data.isdigit():
+        devices = current_app.extensions["idp.login"].devices
+        devices.revoke(ctx().db_session(), user, int(form.device_id.data))
+        ctx().db_session().commit()
+    return redirect(url_for("account.account"))
+
+
+@bp.post("/account/everywhere")
+def sign_out_everywhere() -> Response:
+    user = _signed_in_user()
+    if not EverywhereForm().validate_on_submit():
+        abort(400)
+    current_app.extensions["idp.login"].devices.revoke_all(ctx().db_session(), user)
+    ctx().db_session().commit()
+    ctx().sessions.end_all(user.id)
+    response = redirect(url_for("pages.logged_out"))
+    clear_sid(response)
+    return response
+
+
+def _signed_in_user():  # type: ignore[no-untyped-def]
+    sso = ctx().sessions.get(current_sid())
+    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    if user is None:
+        abort(redirect(url_for("authorize.login")))
+    return user
+
+
+def _media(body: bytes | None, mimetype: str) -> Response:
+    if body is None:
+        abort(404)
+    response = Response(body, mimetype=mimetype)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _message(text: str, status: int = 200, link: str | None = None) -> Response:
+    body = render_template("message.html", text=text, link=link)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def _invalid_link() -> Response:
+    return _message(
+        _(
+            "Ce lien n'est plus valable (il a expiré, a déjà servi, ou le mot de passe "
+            "a changé depuis). Refaites une demande de mot de passe oublié."
+        ),
+        400,
+        link=url_for("account.forgot_password"),
+    )
