@@ -75,6 +75,9 @@ class Settings:
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    charter_version: str = _doc(
+        "version of the conditions of use (CGU) every account accepts", "2026-01"
+    )
     support_email: str = _doc("support address shown to professionals", "support.VT.pro@sesan.fr")
     support_phone: str = _doc(
         "support phone shown to professionals", "01 48 78 75 82 (du lundi au vendredi, 8h-20h)"

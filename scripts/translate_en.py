@@ -129,6 +129,20 @@ ENGLISH.update(
     }
 )
 
+ENGLISH.update(
+    {
+        "J'accepte les conditions d'utilisation": "I accept the conditions of use",
+        "Conditions générales d'utilisation": "General conditions of use",
+        "Version %(v)s. Avant d'accéder à ViaTrajectoire, lisez et acceptez les engagements suivants.": "Version %(v)s. Before using ViaTrajectoire, read and accept the following commitments.",
+        "Texte des conditions": "Text of the conditions",
+        "Votre compte est personnel : ne communiquez jamais votre mot de passe ni vos codes de connexion.": "Your account is personal: never share your password or your sign-in codes.",
+        "Vous n'accédez aux données des personnes accompagnées que dans le cadre de votre mission et de vos habilitations.": "You access the data of the people you support only for your work and within your habilitations.",
+        "Les informations saisies sont couvertes par le secret professionnel et la réglementation sur les données de santé.": "What you enter is covered by professional secrecy and health-data regulations.",
+        "Vous signalez à vos référents tout changement de fonction ou départ de l'établissement.": "You tell your referents when your role changes or you leave the establishment.",
+        "Les connexions et modifications sont enregistrées et peuvent être contrôlées.": "Sign-ins and changes are recorded and may be audited.",
+    }
+)
+
 root = Path(__file__).resolve().parent.parent / "idp" / "translations"
 with open(root / "messages.pot", "rb") as handle:
     catalog = read_po(handle, locale="en")

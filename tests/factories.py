@@ -47,6 +47,7 @@ class Factories:
             family_name=fields.pop("family_name", "Martin"),
         )
         fields.setdefault("email_verified", True)
+        fields.setdefault("charter_version", self.ctx.settings.charter_version)
         for key, value in fields.items():
             setattr(user, key, value)
         db.session.commit()

@@ -129,3 +129,21 @@ def unblock(session: Session, user: User, actor: str) -> None:
     audit.record(
         session, actor, "user.unblocked", f"user:{user.subject}", description="Déblocage du compte"
     )
+
+
+def has_accepted_charter(user: User, version: str) -> bool:
+    return user.charter_version == version
+
+
+def accept_charter(session: Session, user: User, version: str) -> None:
+    """Record the acceptance of the conditions of use ("Charte validée"); the caller commits."""
+    user.charter_version = version
+    user.charter_accepted_at = datetime.now(UTC)
+    audit.record(
+        session,
+        user.username,
+        "user.charter_accepted",
+        f"user:{user.subject}",
+        description="Charte validée",
+        version=version,
+    )

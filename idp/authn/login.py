@@ -118,6 +118,10 @@ class PasswordLogin:
         )
 
     def _count_failure(self, session: Session, username: str, source: str) -> None:
-        if self.throttle.failed(username, source) >= self._lockout.threshold:
-            if users.block(session, username, self._lockout.duration):
-                session.commit()
+        if self.throttle.failed(username, source) < self._lockout.threshold:
+            return
+        if users.block(session, username, self._lockout.duration):
+            blocked = users.get_by_username(session, username)
+            self.devices.revoke_all(session, blocked)
+            session.commit()
+            self._sessions.end_all(blocked.id)

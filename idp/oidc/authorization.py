@@ -19,6 +19,7 @@ from authlib.common.urls import add_params_to_uri
 from authlib.oauth2.rfc6749 import AccessDeniedError, InvalidRequestError, OAuth2Error
 from authlib.oidc.core.errors import (
     ConsentRequiredError,
+    InteractionRequiredError,
     LoginRequiredError,
     RegistrationNotSupportedError,
     RequestNotSupportedError,
@@ -124,6 +125,10 @@ class AuthorizationService:
                 if "none" in prompts:
                     raise LoginRequiredError()
                 return Outcome("login", pending=self._pending(params, pending))
+            if not users.has_accepted_charter(end_user.user, self.ctx.settings.charter_version):
+                if "none" in prompts:
+                    raise InteractionRequiredError("The conditions of use must be accepted.")
+                return Outcome("charter", pending=self._pending(params, pending))
             client = request.client
             scopes = (request.scope or "").split()
             if consent_given is False:

@@ -60,6 +60,15 @@ class Provider:
             grant_consent(db, user.id, user.username, client_id, scopes)
             db.commit()
 
+    def accept_charter(self, sid: str | None) -> None:
+        """The signed-in person accepts the current conditions of use."""
+        session = self.ctx.sessions.get(sid)
+        db = self.ctx.db_session()
+        user = users.get_by_id(db, session.user_id) if session else None
+        if user is not None:
+            users.accept_charter(db, user, self.ctx.settings.charter_version)
+            db.commit()
+
     def token(self) -> Response:
         return self._respond(self.server.create_token_response)
 

@@ -64,6 +64,8 @@ class User(db.Model):  # type: ignore[name-defined]
     otp_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    charter_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    charter_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
 

@@ -31,7 +31,7 @@ from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import ctx, current_sid, password_login, provider, set_sid
 from idp.web.errors import render_error
-from idp.web.forms import ConsentForm, LoginForm, OtpForm, ResendForm
+from idp.web.forms import CharterForm, ConsentForm, LoginForm, OtpForm, ResendForm
 from idp.web.limits import limiter, login_limit, resend_limit
 
 bp = Blueprint("authorize", __name__)
@@ -170,6 +170,14 @@ def _code_page(
     return page, status
 
 
+@bp.post("/charter")
+def charter() -> Response:
+    pending = _bound_pending(request.form.get("request_id"))
+    if CharterForm().validate_on_submit():
+        provider().accept_charter(current_sid())
+    return _follow(provider().authorize(_params(pending), current_sid(), pending))
+
+
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> Response | str:
     pending = _bound_pending(request.values.get("request_id") or request.args.get("request"))
@@ -221,6 +229,12 @@ def _follow(outcome: Outcome) -> Response:
     _bind(pending)
     if outcome.kind == "login":
         return redirect(url_for("authorize.login", request=pending.id))
+    if outcome.kind == "charter":
+        return render_template(
+            "charter.html",
+            form=CharterForm(request_id=pending.id),
+            version=ctx().settings.charter_version,
+        )
     form = ConsentForm(request_id=pending.id)
     return render_template(
         "consent.html",

@@ -31,6 +31,11 @@ class ResendForm(FlaskForm):
     resend = SubmitField(_l("Je n'ai pas reçu de code"))
 
 
+class CharterForm(FlaskForm):
+    request_id = HiddenField(validators=[DataRequired()])
+    accept = SubmitField(_l("J'accepte les conditions d'utilisation"))
+
+
 class ConsentForm(FlaskForm):
     request_id = HiddenField(validators=[DataRequired()])
     allow = SubmitField(_l("Autoriser"))

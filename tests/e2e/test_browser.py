@@ -67,9 +67,12 @@ def test_person_signs_in_with_keyboard_and_lands_on_rp(
     assert "mle…@ex….org" in page.content()
     assert code.evaluate("el => el === document.activeElement")
     code.fill(live_server.outbox.latest_code("mlefebvre@example.org"))
+    page.keyboard.press("Enter")
+    accept = page.get_by_role("button", name="J'accepte les conditions d'utilisation")
+    accept.wait_for()  # first login: the conditions of use come before any token
     # Playwright does not route redirect targets: catch the request to the RP instead.
     with page.expect_request(lambda request: request.url.startswith(REDIRECT)) as callback:
-        page.keyboard.press("Enter")
+        accept.click()
     query = parse_qs(urlsplit(callback.value.url).query)
     assert "code" in query and query["iss"] == [live_server.url]
 

@@ -67,6 +67,16 @@ def browser_login(
         response = browser.get(
             urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
         )
+        if response.status_code == 200 and 'name="accept"' in response.text:  # first login: CGU
+            request_id = re.search(
+                r'name="request_id" type="hidden" value="([^"]+)"', response.text
+            ).group(1)
+            response = browser.post(
+                urljoin(response.url, "/charter"),
+                data={"csrf_token": csrf(response.text), "request_id": request_id, "accept": "y"},
+                allow_redirects=False,
+                timeout=10,
+            )
     return response
 
 

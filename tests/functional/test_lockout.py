@@ -110,3 +110,17 @@ def test_deactivated_account_is_told_after_the_right_password_only(client, make)
     assert wrong.status_code == 401
     right = attempt(client, "fanny", PASSWORD)
     assert right.status_code == 403 and "désactivé" in right.get_data(as_text=True)
+
+
+class TestBlockEndsDevicesAndSessions:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"throttle_after": 100, "lockout_threshold": 2, "lockout_per_source": 2}
+
+    def test_blocking_revokes_remembered_devices(self, app, client, make, rp):
+        user = make.user("gaspard")
+        rp.sign_in("gaspard")
+        assert app.extensions["idp.login"].devices.list_for(db.session, user)
+        for _ in range(2):
+            attempt(client, "gaspard", "wrong password!", "10.1.1.1")
+        assert app.extensions["idp.login"].devices.list_for(db.session, user) == []
