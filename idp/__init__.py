@@ -21,6 +21,7 @@ from idp.authn.passwords import Passwords
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.authn.throttle import LoginThrottle
+from idp.authn.totp import Totp
 from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
 from idp.mail import create_mailer
@@ -51,11 +52,8 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )
-    keyring = Keyring(
-        lambda: db.session,
-        load_kek(settings.key_encryption_key, settings.resolved_kek_file()),
-        settings.key_cache_seconds,
-    )
+    kek = load_kek(settings.key_encryption_key, settings.resolved_kek_file())
+    keyring = Keyring(lambda: db.session, kek, settings.key_cache_seconds)
     ctx = ProviderContext(
         settings=settings,
         store=store,
@@ -89,6 +87,8 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         settings.otp_mandatory_date(),
         throttle,
         LockoutPolicy(settings.lockout_threshold, settings.lockout_duration),
+        Totp(lambda: db.session, store, kek, app.config["SECRET_KEY"]),
+        store,
     )
 
     app.extensions["idp.captcha"] = Captchas(store)

@@ -143,6 +143,33 @@ ENGLISH.update(
     }
 )
 
+ENGLISH.update(
+    {
+        "Ce code ne correspond pas : vérifiez l'heure du téléphone et saisissez le code affiché maintenant.": "This code does not match: check the phone's clock and enter the code shown now.",
+        "Code de l'application d'authentification, ou code de secours": "Authenticator app code, or recovery code",
+        "Veuillez saisir le code": "Please enter the code",
+        "Code affiché par l'application": "Code shown by the app",
+        "Activer l'application": "Activate the app",
+        "Application d'authentification": "Authenticator app",
+        "Activée : chaque connexion demande le code de l'application. Codes de secours restants : %(n)d.": "Active: every sign-in asks for the app's code. Recovery codes left: %(n)d.",
+        "Plus sûre que le code par courriel : un code à 6 chiffres affiché par une application de votre téléphone.": "Safer than the emailed code: a 6-digit code shown by an app on your phone.",
+        "Activer une application": "Activate an app",
+        "Code de l'application": "App code",
+        "Saisissez le code de votre application d'authentification": "Enter the code of your authenticator app",
+        "Ouvrez l'application sur votre téléphone et recopiez le code à 6 chiffres affiché pour ViaTrajectoire. Sans votre téléphone, saisissez l'un de vos codes de secours.": "Open the app on your phone and copy the 6-digit code shown for ViaTrajectoire. Without your phone, enter one of your recovery codes.",
+        "Activer une application d'authentification": "Activate an authenticator app",
+        "Installez une application d'authentification (par exemple FreeOTP, Google Authenticator, Microsoft Authenticator).": "Install an authenticator app (for example FreeOTP, Google Authenticator, Microsoft Authenticator).",
+        "Scannez ce QR code avec l'application, ou saisissez la clé ci-dessous.": "Scan this QR code with the app, or type the key below.",
+        "Saisissez le code à 6 chiffres que l'application affiche.": "Enter the 6-digit code the app shows.",
+        "QR code de configuration de l application : utilisez la clé ci-dessous si vous ne pouvez pas le scanner": "Set-up QR code for the app: use the key below if you cannot scan it",
+        "Clé à saisir :": "Key to type:",
+        "Codes de secours": "Recovery codes",
+        "L'application est activée : notez vos codes de secours": "The app is active: write down your recovery codes",
+        "Chaque code permet une connexion sans le téléphone, une seule fois. Ils ne seront plus jamais affichés : conservez-les en lieu sûr.": "Each code signs you in once without the phone. They will never be shown again: keep them somewhere safe.",
+        "J'ai noté mes codes": "I wrote down my codes",
+    }
+)
+
 root = Path(__file__).resolve().parent.parent / "idp" / "translations"
 with open(root / "messages.pot", "rb") as handle:
     catalog = read_po(handle, locale="en")

@@ -4,6 +4,7 @@
 | --- | --- | --- |
 | ``urn:viatrajectoire:acr:password`` | password only | ``pwd`` |
 | ``urn:viatrajectoire:acr:otp-email`` | password + code by email | ``pwd otp`` |
+| ``urn:viatrajectoire:acr:totp`` | password + app code or recovery code | ``pwd otp mfa`` |
 
 An emailed code is not counted as ``mfa``: NIST SP 800-63B-4 no longer accepts email as an
 out-of-band authenticator. A remembered device counts as the code it remembers.
@@ -11,9 +12,11 @@ out-of-band authenticator. A remembered device counts as the code it remembers.
 
 ACR_PASSWORD = "urn:viatrajectoire:acr:password"
 ACR_EMAIL_OTP = "urn:viatrajectoire:acr:otp-email"
+ACR_TOTP = "urn:viatrajectoire:acr:totp"
 
 #: acr value -> strength; a login satisfies a request for any value of lower or equal strength.
-ACR_LEVELS = {ACR_PASSWORD: 1, ACR_EMAIL_OTP: 2}
+ACR_LEVELS = {ACR_PASSWORD: 1, ACR_EMAIL_OTP: 2, ACR_TOTP: 3}
 
 AMR_PASSWORD = "pwd"
 AMR_OTP = "otp"
+AMR_MFA = "mfa"

@@ -8,6 +8,7 @@ relying party asked for a fresh one (step-up).
 
 from __future__ import annotations
 
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,14 +17,26 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from idp.accounts import users
-from idp.authn.context import ACR_EMAIL_OTP, ACR_PASSWORD, AMR_OTP, AMR_PASSWORD
-from idp.authn.otp import Challenge, ChallengeExpiredError, EmailOtp
+from idp.authn.context import (
+    ACR_EMAIL_OTP,
+    ACR_PASSWORD,
+    ACR_TOTP,
+    AMR_MFA,
+    AMR_OTP,
+    AMR_PASSWORD,
+)
+from idp.authn.otp import Challenge, ChallengeExpiredError, EmailOtp, WrongCodeError
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.policy import second_factor_needed
 from idp.authn.remembered_devices import RememberedDevices, cookie_name
 from idp.authn.sessions import SessionService, SsoSession
 from idp.authn.throttle import LoginThrottle
+from idp.authn.totp import Totp, TotpCodeError
 from idp.errors import IdpError
+from idp.storage.ephemeral import EphemeralStore
+from idp.storage.models import User
+
+APP_TTL = 600
 
 
 class EmailNotVerifiedError(IdpError):
@@ -32,10 +45,12 @@ class EmailNotVerifiedError(IdpError):
 
 @dataclass
 class LoginStep:
-    """Either a finished login (``session``) or a code to ask (``challenge``)."""
+    """A finished login (``session``), an email code to ask (``challenge``), or an app code
+    to ask (``app_challenge``, an id)."""
 
     session: SsoSession | None = None
     challenge: Challenge | None = None
+    app_challenge: str | None = None
     device_cookie: str | None = None
     device_cookie_name: str = ""
 
@@ -57,6 +72,8 @@ class PasswordLogin:
         otp_mandatory_from: date,
         throttle: LoginThrottle,
         lockout: LockoutPolicy,
+        totp: Totp,
+        store: EphemeralStore,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
@@ -66,6 +83,8 @@ class PasswordLogin:
         self._mandatory_from = otp_mandatory_from
         self.throttle = throttle
         self._lockout = lockout
+        self.totp = totp
+        self._store = store
 
     def login(
         self,
@@ -90,7 +109,9 @@ class PasswordLogin:
             session.rollback()
             raise
         self.throttle.succeeded(username, source)
-        if not fresh_second_factor and not second_factor_needed(user, self._mandatory_from):
+        enrolled = self.totp.is_enrolled(user)
+        needed = enrolled or second_factor_needed(user, self._mandatory_from)
+        if not fresh_second_factor and not needed:
             return LoginStep(self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD))
         if not user.email_verified:
             raise EmailNotVerifiedError(user.username)
@@ -99,6 +120,8 @@ class PasswordLogin:
         )
         if remembered is not None:
             return LoginStep(self._sessions.start(user.id, remembered.amr, remembered.acr))
+        if enrolled:
+            return LoginStep(app_challenge=self._start_app_challenge(user))
         return LoginStep(challenge=self.otp.start(user))
 
     def complete(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
@@ -108,14 +131,47 @@ class PasswordLogin:
         user = users.get_by_id(session, challenge.user_id)
         if user is None or not user.is_active or users.is_blocked(user):
             raise ChallengeExpiredError()
-        amr, now = [AMR_PASSWORD, AMR_OTP], int(time.time())
-        cookie = self.devices.remember(session, user, amr, ACR_EMAIL_OTP, now, user_agent)
+        return self._finish(user, [AMR_PASSWORD, AMR_OTP], ACR_EMAIL_OTP, user_agent)
+
+    def complete_with_app(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
+        """Check an app (or recovery) code; TotpCodeError carries the tries left."""
+        data = self._store.get(self._app_key(challenge_id)) if challenge_id else None
+        user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
+        if user is None or not user.is_active or users.is_blocked(user):
+            raise ChallengeExpiredError()
+        try:
+            self.totp.verify(user, code)
+        except TotpCodeError as error:
+            failures = self._store.incr(self._app_key(challenge_id) + ":failures", APP_TTL)
+            if failures >= self.otp.max_attempts:
+                self._store.delete(self._app_key(challenge_id))
+                raise ChallengeExpiredError() from error
+            raise WrongCodeError(self.otp.max_attempts - failures) from error
+        if self._store.consume(self._app_key(challenge_id)) is None:
+            raise ChallengeExpiredError()
+        return self._finish(user, [AMR_PASSWORD, AMR_OTP, AMR_MFA], ACR_TOTP, user_agent)
+
+    def app_challenge_exists(self, challenge_id: str | None) -> bool:
+        return bool(challenge_id) and self._store.get(self._app_key(challenge_id)) is not None
+
+    def _start_app_challenge(self, user: User) -> str:
+        challenge_id = secrets.token_urlsafe(24)
+        self._store.put(self._app_key(challenge_id), {"user_id": user.id}, APP_TTL)
+        return challenge_id
+
+    def _finish(self, user: User, amr: list[str], acr: str, user_agent: str) -> LoginStep:
+        session = self._db_session()
+        cookie = self.devices.remember(session, user, amr, acr, int(time.time()), user_agent)
         session.commit()
         return LoginStep(
-            self._sessions.start(user.id, amr, ACR_EMAIL_OTP),
+            self._sessions.start(user.id, amr, acr),
             device_cookie=cookie,
             device_cookie_name=cookie_name(user.username),
         )
+
+    @staticmethod
+    def _app_key(challenge_id: str) -> str:
+        return f"idp:app-login:{challenge_id[:100]}"
 
     def _count_failure(self, session: Session, username: str, source: str) -> None:
         if self.throttle.failed(username, source) < self._lockout.threshold:

@@ -188,7 +188,13 @@ class AuthorizationService:
             return True
         if max_age is not None and int(time.time()) - principal.auth_time > max_age:
             return not fresh
-        return not acr_values.meets(principal.acr, wanted_acr)
+        if acr_values.meets(principal.acr, wanted_acr):
+            return False
+        if fresh:  # signed in just now and still below: this account cannot reach it
+            raise UnmetAuthenticationRequirementsError(
+                "The account cannot meet the requested 'acr_values'."
+            )
+        return True
 
     def _needs_consent(
         self, client: Any, principal: Principal, scopes: list[str], prompts: set[str]

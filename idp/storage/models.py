@@ -131,6 +131,31 @@ class RememberedDevice(db.Model):  # type: ignore[name-defined]
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class TotpCredential(db.Model):  # type: ignore[name-defined]
+    """An authenticator app (RFC 6238) of one account; the secret is encrypted under the KEK."""
+
+    __tablename__ = "totp_credentials"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), unique=True, index=True
+    )
+    secret_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
+    last_used_step: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+
+
+class RecoveryCode(db.Model):  # type: ignore[name-defined]
+    """A single-use code to sign in without the app, stored as a keyed hash."""
+
+    __tablename__ = "recovery_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
 class SigningKey(db.Model):  # type: ignore[name-defined]
     """A signing key; the private JWK is AES-256-GCM encrypted under the KEK."""
 

@@ -18,10 +18,12 @@ from idp.accounts import users
 from idp.authn.password_changes import ResetLinkInvalidError
 from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
+from idp.authn.totp import TotpCodeError
 from idp.mail import MailDeliveryError
 from idp.web.context import clear_sid, ctx, current_sid
 from idp.web.forms import (
     ChangePasswordForm,
+    ConfirmTotpForm,
     EverywhereForm,
     ForgotPasswordForm,
     NewPasswordForm,
@@ -150,15 +152,47 @@ def account() -> Response | str | tuple[str, int]:
             )
             clear_sid(response)
             return response
-    devices = current_app.extensions["idp.login"].devices.list_for(ctx().db_session(), user)
+    login = current_app.extensions["idp.login"]
+    devices = login.devices.list_for(ctx().db_session(), user)
+    totp_enrolled = login.totp.is_enrolled(user)
+    recovery_left = login.totp.remaining_recovery_codes(user) if totp_enrolled else 0
     return render_template(
         "account.html",
+        totp_enrolled=totp_enrolled,
+        recovery_left=recovery_left,
         user=user,
         form=form,
         devices=devices,
         revoke=RevokeDeviceForm(formdata=None),
         everywhere=EverywhereForm(),
     ), (400 if form.errors else 200)
+
+
+@bp.route("/account/totp", methods=["GET", "POST"])
+def enrol_totp() -> Response | str | tuple[str, int]:
+    user = _signed_in_user()
+    totp = current_app.extensions["idp.login"].totp
+    form = ConfirmTotpForm()
+    if form.validate_on_submit():
+        try:
+            codes = totp.confirm(user, form.code.data)
+        except TotpCodeError:
+            form.code.errors.append(
+                _(
+                    "Ce code ne correspond pas : vérifiez l'heure du téléphone "
+                    "et saisissez le code affiché maintenant."
+                )
+            )
+        else:
+            return render_template("totp_recovery.html", codes=codes)
+    enrolment = totp.begin(user)
+    page = render_template(
+        "totp_enrol.html",
+        form=form,
+        qr=enrolment.qr_data_uri(),
+        secret=" ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4)),
+    )
+    return page, 400 if form.errors else 200
 
 
 @bp.post("/account/devices/revoke")

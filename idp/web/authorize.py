@@ -31,12 +31,20 @@ from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import ctx, current_sid, password_login, provider, set_sid
 from idp.web.errors import render_error
-from idp.web.forms import CharterForm, ConsentForm, LoginForm, OtpForm, ResendForm
+from idp.web.forms import (
+    AppCodeForm,
+    CharterForm,
+    ConsentForm,
+    LoginForm,
+    OtpForm,
+    ResendForm,
+)
 from idp.web.limits import limiter, login_limit, resend_limit
 
 bp = Blueprint("authorize", __name__)
 MAX_PENDING_PER_BROWSER = 10
 CHALLENGE_KEY = "otp_challenge"
+APP_CHALLENGE_KEY = "app_challenge"
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -100,6 +108,9 @@ def login() -> Response | str:
     if step.challenge is not None:
         session[CHALLENGE_KEY] = step.challenge.id
         return redirect(url_for("authorize.code", request=pending.id if pending else None))
+    if step.app_challenge is not None:
+        session[APP_CHALLENGE_KEY] = step.app_challenge
+        return redirect(url_for("authorize.app_code", request=pending.id if pending else None))
     return _signed_in(step, pending)
 
 
@@ -126,6 +137,32 @@ def code() -> Response | str:
             session.pop(CHALLENGE_KEY, None)
             return _signed_in(step, pending)
     return _code_page(form, challenge, pending, status=400 if form.errors else 200)
+
+
+@bp.route("/login/app", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def app_code() -> Response | str | tuple[str, int]:
+    pending = _bound_pending(request.values.get("request"), required=False)
+    challenge_id = session.get(APP_CHALLENGE_KEY)
+    if not password_login().app_challenge_exists(challenge_id):
+        return _restart(pending)
+    form = AppCodeForm()
+    if form.validate_on_submit():
+        try:
+            step = password_login().complete_with_app(
+                challenge_id, form.otp.data, request.headers.get("User-Agent", "")
+            )
+        except WrongCodeError as error:
+            form.otp.errors.append(
+                _("Code incorrect. Il vous reste %(n)d essai(s).", n=error.remaining)
+            )
+        except ChallengeExpiredError:
+            return _restart(pending)
+        else:
+            session.pop(APP_CHALLENGE_KEY, None)
+            return _signed_in(step, pending)
+    page = render_template("app_code.html", form=form, pending=pending)
+    return page, 400 if form.errors else 200
 
 
 @bp.post("/login/code/resend")

@@ -27,6 +27,14 @@ class OtpForm(FlaskForm):
     submit = SubmitField(_l("Valider"))
 
 
+class AppCodeForm(FlaskForm):
+    otp = StringField(
+        _l("Code de l'application d'authentification, ou code de secours"),
+        validators=[DataRequired(_l("Veuillez saisir le code")), Length(max=32)],
+    )
+    submit = SubmitField(_l("Valider"))
+
+
 class ResendForm(FlaskForm):
     resend = SubmitField(_l("Je n'ai pas reçu de code"))
 
@@ -82,6 +90,14 @@ class ChangePasswordForm(NewPasswordForm):
             Length(max=1024),
         ],
     )
+
+
+class ConfirmTotpForm(FlaskForm):
+    code = StringField(
+        _l("Code affiché par l'application"),
+        validators=[DataRequired(_l("Veuillez saisir le code")), Length(max=12)],
+    )
+    submit = SubmitField(_l("Activer l'application"))
 
 
 class RevokeDeviceForm(FlaskForm):
