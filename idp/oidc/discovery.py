@@ -56,7 +56,7 @@ def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:
         acr_values_supported=list(ACR_LEVELS),
         prompt_values_supported=["none", "login", "consent"],
         ui_locales_supported=ctx.settings.supported_locales,
-        claims_parameter_supported=False,
+        claims_parameter_supported=True,
         request_parameter_supported=False,
         request_uri_parameter_supported=False,
         authorization_response_iss_parameter_supported=True,

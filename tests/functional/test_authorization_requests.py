@@ -200,3 +200,29 @@ def test_login_form_without_csrf_token_is_refused(client, rp, make):
     )
     assert refused.status_code == 400
     assert "idp_sso" not in refused.headers.get("Set-Cookie", "")
+
+
+def test_essential_acr_in_claims_is_enforced(rp, make):
+    make.user("sara")
+    claims = '{"id_token": {"acr": {"essential": true, "values": ["urn:viatrajectoire:acr:totp"]}}}'
+    auth = rp.authorize("sara", claims=claims)
+    assert auth.result["error"] == "unmet_authentication_requirements"
+
+
+def test_voluntary_claims_request_is_accepted(rp, make):
+    make.user("theo")
+    claims = '{"userinfo": {"email": null}, "id_token": {"acr": {"values": ["x"]}}}'
+    assert "code" in rp.authorize("theo", claims=claims).result
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        "not json",
+        "[1]",
+        '{"id_token": 3}',
+        '{"id_token": {"acr": {"essential": true, "values": [1]}}}',
+    ],
+)
+def test_malformed_claims_parameter_is_invalid_request(rp, claims):
+    assert error_of(rp.start(rp.request(claims=claims)))["error"] == "invalid_request"
