@@ -101,6 +101,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         mailer,
         reset_url=lambda token: f"{settings.issuer}/password/reset/{token}",
         end_grants=lambda user: revoke_user_grants(ctx, user),
+        totp=app.extensions["idp.login"].totp,
     )
 
     from idp.web import init_web

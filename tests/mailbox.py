@@ -22,19 +22,30 @@ def code_in(message: EmailMessage) -> str:
     return match.group(1)
 
 
-class Outbox:
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
+class Mailbox:
+    """Messages in the order they were sent, filtered by recipient."""
+
+    def all(self) -> list[EmailMessage]:
+        raise NotImplementedError
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
-        files = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
-        found = [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
-        return [m for m in found if to is None or m["To"] == to]
+        return [m for m in self.all() if to is None or m["To"] == to]
 
     def latest(self, to: str | None = None) -> EmailMessage:
         messages = self.messages(to)
-        assert messages, f"no mail in {self.folder}" + (f" to {to}" if to else "")
+        assert messages, f"no mail in {self!r}" + (f" to {to}" if to else "")
         return messages[-1]
 
     def latest_code(self, to: str | None = None) -> str:
         return code_in(self.latest(to))
+
+
+class Outbox(Mailbox):
+    """The embedded default's outbox folder."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def all(self) -> list[EmailMessage]:
+        files = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+        return [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]

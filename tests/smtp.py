@@ -8,6 +8,8 @@ from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
 
+from tests.mailbox import Mailbox
+
 
 class Collector:
     def __init__(self) -> None:
@@ -24,7 +26,7 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-class SmtpServer:
+class SmtpServer(Mailbox):
     def __init__(self) -> None:
         self.collector = Collector()
         self.port = free_port()
@@ -34,9 +36,8 @@ class SmtpServer:
     def url(self) -> str:
         return f"smtp://127.0.0.1:{self.port}"
 
-    @property
-    def messages(self) -> list[EmailMessage]:
-        return self.collector.messages
+    def all(self) -> list[EmailMessage]:
+        return list(self.collector.messages)
 
     def start(self) -> SmtpServer:
         self.controller.start()

@@ -18,6 +18,7 @@ from idp.authn.password_policy import check_new_password
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
+from idp.authn.totp import Totp
 from idp.errors import IdpError
 from idp.mail import MailDeliveryError, Mailer, render
 from idp.storage.ephemeral import EphemeralStore
@@ -45,6 +46,7 @@ class PasswordChanges:
         mailer: Mailer,
         reset_url: Callable[[str], str],
         end_grants: Callable[[User], None],
+        totp: Totp,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
@@ -54,6 +56,7 @@ class PasswordChanges:
         self._mailer = mailer
         self._reset_url = reset_url
         self._end_grants = end_grants
+        self.totp = totp
 
     def change(self, user: User, current: str, new: str) -> None:
         """Change one's own password; raises InvalidCredentialsError or WeakPasswordError."""
@@ -110,10 +113,16 @@ class PasswordChanges:
             raise ResetLinkInvalidError()
         return user
 
-    def reset(self, token: str, new: str) -> User:
-        """Set the password through a link (checked before the link is used up)."""
+    def reset(self, token: str, new: str, app_code: str = "") -> User:
+        """Set the password through a link (checked before the link is used up).
+
+        An account with an authenticator app must also give its code: the link proves only
+        the mailbox, which is the weaker factor. TotpCodeError if the code is wrong.
+        """
         user = self.reset_target(token)
         check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
+        if self.totp.is_enrolled(user):
+            self.totp.verify(user, app_code)
         if self._store.consume(self._key(token)) is None:
             raise ResetLinkInvalidError()
         self.set_password(user, new, actor=user.username)

@@ -9,6 +9,7 @@ from flask import (
     current_app,
     redirect,
     render_template,
+    request,
     url_for,
 )
 from flask_babel import gettext as _
@@ -105,7 +106,11 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            _changes().reset(token, form.password.data)
+            _changes().reset(token, form.password.data, request.form.get("app_code", ""))
+        except TotpCodeError:
+            form.password.errors.append(
+                _("Le code de l'application d'authentification est incorrect.")
+            )
         except WeakPasswordError as error:
             form.password.errors.append(str(WEAK_MESSAGES[error.reason]))
         except ResetLinkInvalidError:
@@ -115,9 +120,12 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
                 _("Votre mot de passe a été changé. Vous pouvez vous connecter."),
                 link=url_for("authorize.login"),
             )
-    return render_template("reset_password.html", form=form, username=user.username), (
-        400 if form.errors else 200
-    )
+    return render_template(
+        "reset_password.html",
+        form=form,
+        username=user.username,
+        needs_app_code=_changes().totp.is_enrolled(user),
+    ), (400 if form.errors else 200)
 
 
 @bp.get("/username/forgot")

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.mailbox import Outbox
+from tests.mailbox import Mailbox
+from tests.smtp import SmtpServer
 
 IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
 
@@ -34,10 +35,7 @@ def free_port() -> int:
 class LiveServer:
     url: str
     env: dict[str, str]
-
-    @property
-    def outbox(self) -> Outbox:
-        return Outbox(Path(self.env["IDP_INSTANCE_DIR"]) / "outbox")
+    outbox: Mailbox  # a real SMTP server (aiosmtpd) the provider sends to
 
     def idp(self, *args: str) -> str:
         result = subprocess.run(
@@ -105,7 +103,9 @@ def live_server(
         env["IDP_DATABASE_URL"] = backend.database_url.rsplit("/", 1)[0] + "/" + _e2e_db(backend)
         env["IDP_REDIS_URL"] = backend.redis_url.rsplit("/", 1)[0] + "/" + _e2e_redis_db(worker_id)
         workers = "2"
-    server = LiveServer(f"http://127.0.0.1:{port}", env)
+    smtp = SmtpServer().start()
+    env["IDP_SMTP_URL"] = smtp.url
+    server = LiveServer(f"http://127.0.0.1:{port}", env, smtp)
     server.idp("init")
     log = open(home / "serve.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(
@@ -119,6 +119,7 @@ def live_server(
     process.terminate()
     process.wait(timeout=20)
     log.close()
+    smtp.stop()
 
 
 def _e2e_db(backend) -> str:

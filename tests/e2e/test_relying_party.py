@@ -18,7 +18,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
-from tests.mailbox import Outbox
+from tests.mailbox import Mailbox
 
 pytestmark = pytest.mark.e2e
 PASSWORD = "un mot de passe assez long"
@@ -41,7 +41,7 @@ def csrf(html: str) -> str:
 
 
 def browser_login(
-    browser: requests.Session, authorize_url: str, outbox: Outbox, password: str = PASSWORD
+    browser: requests.Session, authorize_url: str, outbox: Mailbox, password: str = PASSWORD
 ) -> requests.Response:
     """What a person's browser does: login page, password, mailed code, back to the RP."""
     page = browser.get(authorize_url, timeout=10)

@@ -52,7 +52,7 @@ class TestWithSmtpServer:
         assert "/login/code" in response.location
         page = rp.client.get(response.location).get_data(as_text=True)
         assert "ana…@ch….fr" in page
-        mail = smtp.messages[-1]
+        mail = smtp.latest()
         assert mail["To"] == "ana.martin@ch-exemple.fr"
         assert mail["Subject"] == "ViaTrajectoire : votre code de connexion"
         assert mail.get_body(preferencelist=("html",)) is not None
@@ -164,7 +164,7 @@ class TestMailServerDown:
         try:
             retry = rp.client.post("/login/code/resend", data={"csrf_token": csrf_token(body)})
             assert "Un nouveau code a été envoyé" in retry.get_data(as_text=True)
-            assert re.search(r"^\d{6}\r?$", text_of(server.messages[-1]), re.MULTILINE)
+            assert re.search(r"^\d{6}\r?$", text_of(server.latest()), re.MULTILINE)
         finally:
             server.stop()
 

@@ -156,3 +156,19 @@ def test_app_level_request_is_met_by_enrolled_account(app, rp, enrolled):
     )
     other.follow(auth, post_app_code(other, response.location, next_code(secret)))
     assert "code" in auth.result and query(auth.response.location)["iss"]
+
+
+def test_reset_link_also_needs_the_app_code_when_enrolled(app, client, rp, enrolled, outbox):
+    from tests.functional.test_passwords import NEW_PASSWORD, ask_reset, reset_link
+
+    user, secret, _ = enrolled
+    stranger = app.test_client()
+    ask_reset(app, stranger, "tess")
+    link = reset_link(outbox, user.email)
+    page = stranger.get(link).get_data(as_text=True)
+    assert 'name="app_code"' in page
+    data = {"csrf_token": csrf_token(page), "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    refused = stranger.post(link, data={**data, "app_code": "000000"})
+    assert refused.status_code == 400 and "incorrect" in refused.get_data(as_text=True)
+    done = stranger.post(link, data={**data, "app_code": next_code(secret)})
+    assert done.status_code == 200 and "a été changé" in done.get_data(as_text=True)
