@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from idp.authn.account_security import AccountSecurity
 from idp.authn.captcha import Captchas
 from idp.authn.login import LockoutPolicy, PasswordLogin
 from idp.authn.otp import EmailOtp
@@ -92,6 +93,9 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     )
 
     app.extensions["idp.captcha"] = Captchas(store)
+    app.extensions["idp.security"] = AccountSecurity(
+        lambda: db.session, devices, sessions, lambda user: revoke_user_grants(ctx, user)
+    )
     app.extensions["idp.passwords"] = PasswordChanges(
         lambda: db.session,
         passwords,

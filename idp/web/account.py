@@ -15,7 +15,6 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from idp.accounts import users
 from idp.authn.password_changes import ResetLinkInvalidError
 from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
@@ -138,8 +137,7 @@ def forgot_username() -> str:
 
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Response | str | tuple[str, int]:
-    sso = ctx().sessions.get(current_sid())
-    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
     if user is None:
         return redirect(url_for("authorize.login"))
     form = ChangePasswordForm()
@@ -161,7 +159,7 @@ def account() -> Response | str | tuple[str, int]:
             clear_sid(response)
             return response
     login = current_app.extensions["idp.login"]
-    devices = login.devices.list_for(ctx().db_session(), user)
+    devices = current_app.extensions["idp.security"].devices_of(user)
     totp_enrolled = login.totp.is_enrolled(user)
     recovery_left = login.totp.remaining_recovery_codes(user) if totp_enrolled else 0
     return render_template(
@@ -208,9 +206,7 @@ def revoke_device() -> Response:
     user = _signed_in_user()
     form = RevokeDeviceForm()
     if form.validate_on_submit() and form.device_id.data.isdigit():
-        devices = current_app.extensions["idp.login"].devices
-        devices.revoke(ctx().db_session(), user, int(form.device_id.data))
-        ctx().db_session().commit()
+        current_app.extensions["idp.security"].forget_device(user, int(form.device_id.data))
     return redirect(url_for("account.account"))
 
 
@@ -219,17 +215,14 @@ def sign_out_everywhere() -> Response:
     user = _signed_in_user()
     if not EverywhereForm().validate_on_submit():
         abort(400)
-    current_app.extensions["idp.login"].devices.revoke_all(ctx().db_session(), user)
-    ctx().db_session().commit()
-    ctx().sessions.end_all(user.id)
+    current_app.extensions["idp.security"].sign_out_everywhere(user)
     response = redirect(url_for("pages.logged_out"))
     clear_sid(response)
     return response
 
 
 def _signed_in_user():  # type: ignore[no-untyped-def]
-    sso = ctx().sessions.get(current_sid())
-    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
     if user is None:
         abort(redirect(url_for("authorize.login")))
     return user

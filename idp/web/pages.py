@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from authlib.oauth2.rfc6749 import OAuth2Error
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from idp.accounts import users
 from idp.web.context import clear_sid, ctx, current_sid, provider
 from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
@@ -24,8 +23,7 @@ LOGOUT_PARAMS = (
 
 @bp.get("/")
 def home() -> str:
-    sso = ctx().sessions.get(current_sid())
-    user = users.get_by_id(ctx().db_session(), sso.user_id) if sso else None
+    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
     return render_template("home.html", user=user, form=LogoutForm())
 
 

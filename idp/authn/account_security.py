@@ -1,0 +1,62 @@
+"""What a signed-in person can end from "Mon compte": one remembered device, or everything."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit
+from idp.authn.remembered_devices import RememberedDevices
+from idp.authn.sessions import SessionService
+from idp.storage.models import RememberedDevice, User
+
+
+class AccountSecurity:
+    def __init__(
+        self,
+        db_session: Callable[[], Session],
+        devices: RememberedDevices,
+        sessions: SessionService,
+        end_grants: Callable[[User], None],
+    ) -> None:
+        self._db_session = db_session
+        self._devices = devices
+        self._sessions = sessions
+        self._end_grants = end_grants
+
+    def signed_in_user(self, sid: str | None) -> User | None:
+        """The active account of an SSO session, or None."""
+        sso = self._sessions.get(sid)
+        user = self._db_session().get(User, sso.user_id) if sso else None
+        return user if user is not None and user.is_active else None
+
+    def devices_of(self, user: User) -> list[RememberedDevice]:
+        return self._devices.list_for(self._db_session(), user)
+
+    def forget_device(self, user: User, device_id: int) -> None:
+        session = self._db_session()
+        if self._devices.revoke(session, user, device_id):
+            audit.record(
+                session,
+                user.username,
+                "user.device_revoked",
+                f"user:{user.subject}",
+                description="Appareil mémorisé oublié",
+            )
+        session.commit()
+
+    def sign_out_everywhere(self, user: User) -> None:
+        """End every session, grant and remembered device of the account."""
+        session = self._db_session()
+        self._devices.revoke_all(session, user)
+        audit.record(
+            session,
+            user.username,
+            "user.signed_out_everywhere",
+            f"user:{user.subject}",
+            description="Déconnexion de tous les appareils",
+        )
+        session.commit()
+        self._sessions.end_all(user.id)
+        self._end_grants(user)
