@@ -102,6 +102,23 @@ class RelyingParty:
             return response
         return self.follow(auth, response)
 
+    def password_step(
+        self, username: str, password: str = PASSWORD, **params: Any
+    ) -> tuple[Authorization, TestResponse]:
+        """Start a request and post the password only; the answer says what comes next."""
+        auth = self.request(**params)
+        response = self.start(auth)
+        page = self.client.get(response.location)
+        response = self.client.post(
+            response.location,
+            data={
+                "csrf_token": csrf_token(page.get_data(as_text=True)),
+                "username": username,
+                "password": password,
+            },
+        )
+        return auth, response
+
     def enter_code(self, location: str, code: str | None = None) -> TestResponse:
         """The code step: read the mailed code (unless given) and post it."""
         page = self.client.get(location)

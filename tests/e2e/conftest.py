@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.mailbox import Mailbox
 from tests.smtp import SmtpServer
@@ -155,3 +156,34 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
         except requests.ConnectionError:
             time.sleep(0.2)
     pytest.fail(f"idp serve did not start: {log.read_text()[-2000:]}")
+
+
+CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium as root on a machine with no network but loopback (see the env notes).
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def browser() -> Iterator[Browser]:
+    """A real chromium, driven by Playwright (its own browser download does not work here)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Page:
+    return browser.new_context(locale="fr-FR").new_page()

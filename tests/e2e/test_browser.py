@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
-from playwright.sync_api import Page, sync_playwright
+from playwright.sync_api import Page
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "un mot de passe assez long"
 REDIRECT = "https://browser-rp.example.org/callback"
 
@@ -19,30 +17,6 @@ REDIRECT = "https://browser-rp.example.org/callback"
 def browser_client(live_server):
     live_server.create_user("mlefebvre", PASSWORD)
     return live_server.create_client("browser-rp", REDIRECT)
-
-
-@pytest.fixture
-def page(tmp_path):
-    if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: `apt-get install -y chromium` (.ci/run does it)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-quic",
-                "--no-first-run",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-            ],
-        )
-        context = browser.new_context(locale="fr-FR")
-        page = context.new_page()
-        yield page
-        browser.close()
 
 
 def authorize_url(live_server, client, **params) -> str:

@@ -2,40 +2,21 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from authlib.integrations.requests_client import OAuth2Session
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 pytestmark = pytest.mark.e2e
-CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
 PASSWORD = "un mot de passe assez long"
 REDIRECT = "https://journey-rp.example.org/callback"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
 def journey_client(live_server):
     live_server.create_user("pmartin", PASSWORD)
     return live_server.create_client("journey-rp", REDIRECT)
-
-
-@pytest.fixture
-def browser() -> Browser:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield browser
-        browser.close()
 
 
 def start(page: Page, live_server, client) -> None:

@@ -19,21 +19,6 @@ def smtp():
     server.stop()
 
 
-def password_step(rp, username, **params):
-    auth = rp.request(**params)
-    response = rp.start(auth)
-    page = rp.client.get(response.location)
-    response = rp.client.post(
-        response.location,
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "username": username,
-            "password": "correct horse battery staple",
-        },
-    )
-    return auth, response
-
-
 def post_code(rp, location, code):
     page = rp.client.get(location)
     return rp.client.post(
@@ -48,7 +33,7 @@ class TestWithSmtpServer:
 
     def test_code_arrives_by_smtp_on_its_own_line_and_signs_in(self, rp, make, smtp):
         make.user("ana", email="ana.martin@ch-exemple.fr")
-        auth, response = password_step(rp, "ana")
+        auth, response = rp.password_step("ana")
         assert "/login/code" in response.location
         page = rp.client.get(response.location).get_data(as_text=True)
         assert "ana…@ch….fr" in page
@@ -63,7 +48,7 @@ class TestWithSmtpServer:
 
 def test_wrong_code_counts_down_then_sixth_try_voids(rp, make, outbox):
     make.user("bea")
-    _, response = password_step(rp, "bea")
+    _, response = rp.password_step("bea")
     location = response.location
     good = outbox.latest_code()
     wrong = f"{(int(good) + 1) % 10**6:06d}"
@@ -81,7 +66,7 @@ def test_wrong_code_counts_down_then_sixth_try_voids(rp, make, outbox):
 
 def test_code_is_single_use(rp, make, outbox, app):
     make.user("cid")
-    auth, response = password_step(rp, "cid")
+    auth, response = rp.password_step("cid")
     code = outbox.latest_code()
     rp.follow(auth, post_code(rp, response.location, code))
     assert "code" in auth.result
@@ -95,7 +80,7 @@ def test_code_is_single_use(rp, make, outbox, app):
 
 def test_expired_code_is_refused(rp, make, outbox, app):
     make.user("dom")
-    _, response = password_step(rp, "dom")
+    _, response = rp.password_step("dom")
     code = outbox.latest_code()
     store = app.extensions["idp"].store
     with rp.client.session_transaction() as s:
@@ -108,7 +93,7 @@ def test_expired_code_is_refused(rp, make, outbox, app):
 
 def test_code_is_stored_only_as_a_keyed_hash(rp, make, outbox, app):
     make.user("eva")
-    password_step(rp, "eva")
+    rp.password_step("eva")
     code = outbox.latest_code()
     with rp.client.session_transaction() as s:
         challenge_id = s["otp_challenge"]
@@ -118,7 +103,7 @@ def test_code_is_stored_only_as_a_keyed_hash(rp, make, outbox, app):
 
 def test_resend_within_cooldown_is_refused(rp, make, outbox):
     user = make.user("fil")
-    _, response = password_step(rp, "fil")
+    _, response = rp.password_step("fil")
     page = rp.client.get(response.location).get_data(as_text=True)
     too_soon = rp.client.post("/login/code/resend", data={"csrf_token": csrf_token(page)})
     assert "Patientez" in too_soon.get_data(as_text=True)
@@ -132,7 +117,7 @@ class TestResendWithoutCooldown:
 
     def test_resend_replaces_the_code_and_is_capped(self, rp, make, outbox):
         make.user("gus")
-        auth, response = password_step(rp, "gus")
+        auth, response = rp.password_step("gus")
         first = outbox.latest_code()
         page = rp.client.get(response.location).get_data(as_text=True)
         again = rp.client.post("/login/code/resend", data={"csrf_token": csrf_token(page)})
@@ -153,7 +138,7 @@ class TestMailServerDown:
 
     def test_user_gets_clear_message_and_retry_and_challenge_survives(self, rp, make, app):
         make.user("hal")
-        _, response = password_step(rp, "hal")
+        _, response = rp.password_step("hal")
         assert "/login/code" in response.location
         page = rp.client.get(response.location)
         body = page.get_data(as_text=True)
@@ -171,7 +156,7 @@ class TestMailServerDown:
 
 def test_account_without_validated_email_cannot_finish_password_login(rp, make):
     make.user("ida", email_verified=False)
-    _, response = password_step(rp, "ida")
+    _, response = rp.password_step("ida")
     body = response.get_data(as_text=True)
     assert response.status_code == 403 and "référent" in body
 
@@ -189,7 +174,7 @@ class TestBeforeMandatoryDate:
         plain = verify(client, rp.sign_in("jo")["id_token"]).claims
         assert plain["amr"] == ["pwd"] and plain["acr"] == "urn:viatrajectoire:acr:password"
         client.delete_cookie("idp_sso")
-        _, response = password_step(rp, "kai")
+        _, response = rp.password_step("kai")
         assert "/login/code" in response.location
 
     def test_rp_asking_otp_acr_gets_a_code(self, rp, make, client):

@@ -13,22 +13,6 @@ from idp.storage.models import RememberedDevice
 from tests.rp import RelyingParty, csrf_token
 
 
-def password_only(rp: RelyingParty, username: str):
-    """Sign in without reading any mail: succeeds only if no code is asked."""
-    auth = rp.request()
-    response = rp.start(auth)
-    page = rp.client.get(response.location)
-    response = rp.client.post(
-        response.location,
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "username": username,
-            "password": "correct horse battery staple",
-        },
-    )
-    return auth, response
-
-
 def logout(client) -> None:
     page = client.get("/logout")
     client.post("/logout", data={"csrf_token": csrf_token(page.get_data(as_text=True))})
@@ -44,7 +28,7 @@ def test_second_login_from_same_browser_asks_no_code_even_after_logout(rp, make)
     cookie = device_cookie(rp.client, "ava")
     assert cookie.http_only and cookie.same_site == "Lax"
     logout(rp.client)
-    auth, response = password_only(rp, "ava")
+    auth, response = rp.password_step("ava")
     assert "/login/code" not in response.location
     rp.follow(auth, response)
     tokens = rp.exchange(auth).get_json()
@@ -68,7 +52,7 @@ def test_device_does_not_carry_over_to_another_account(rp, make):
     logout(rp.client)
     stolen = device_cookie(rp.client, "cleo").value
     rp.client.set_cookie(cookie_name("dan"), stolen)  # even under the other account's name
-    _, response = password_only(rp, "dan")
+    _, response = rp.password_step("dan")
     assert "/login/code" in response.location
 
 
@@ -76,7 +60,7 @@ def test_device_does_not_carry_over_to_another_browser(app, rp, make, outbox):
     make.user("eli")
     rp.sign_in("eli")
     other = RelyingParty(app.test_client(), rp.info, outbox)
-    _, response = password_only(other, "eli")
+    _, response = other.password_step("eli")
     assert response.status_code == 302, response.get_data(as_text=True)[-800:]
     assert "/login/code" in response.location
 
@@ -87,7 +71,7 @@ def test_tampered_cookie_is_ignored(rp, make):
     logout(rp.client)
     value = device_cookie(rp.client, "fay").value
     rp.client.set_cookie(cookie_name("fay"), value[:-2] + ("AA" if value[-2:] != "AA" else "BB"))
-    _, response = password_only(rp, "fay")
+    _, response = rp.password_step("fay")
     assert "/login/code" in response.location
 
 
@@ -97,7 +81,7 @@ def test_revoked_device_asks_code_again(rp, make, app):
     logout(rp.client)
     app.extensions["idp.login"].devices.revoke_all(db.session, user)
     db.session.commit()
-    _, response = password_only(rp, "gil")
+    _, response = rp.password_step("gil")
     assert "/login/code" in response.location
 
 
@@ -111,7 +95,7 @@ class TestAfterEightHours:
         rp.sign_in("hugo")
         logout(rp.client)
         time.sleep(1.5)
-        _, response = password_only(rp, "hugo")
+        _, response = rp.password_step("hugo")
         assert "/login/code" in response.location
 
 

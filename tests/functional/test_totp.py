@@ -42,21 +42,6 @@ def fresh_browser(app, rp) -> RelyingParty:
     return RelyingParty(app.test_client(), rp.info)
 
 
-def password_then_app(other: RelyingParty, username: str):
-    auth = other.request()
-    response = other.start(auth)
-    page = other.client.get(response.location)
-    response = other.client.post(
-        response.location,
-        data={
-            "csrf_token": csrf_token(page.get_data(as_text=True)),
-            "username": username,
-            "password": "correct horse battery staple",
-        },
-    )
-    return auth, response
-
-
 def post_app_code(other: RelyingParty, location: str, code: str):
     page = other.client.get(location)
     return other.client.post(
@@ -85,7 +70,7 @@ def test_login_asks_the_app_code_not_an_email(app, rp, enrolled, outbox):
     user, secret, _ = enrolled
     other = fresh_browser(app, rp)
     sent = len(outbox.messages(user.email))
-    auth, response = password_then_app(other, "tess")
+    auth, response = other.password_step("tess")
     assert "/login/app" in response.location
     other.follow(auth, post_app_code(other, response.location, next_code(secret)))
     tokens = other.exchange(auth).get_json()
@@ -101,11 +86,11 @@ def test_replayed_app_code_is_refused(app, rp, enrolled):
     _, secret, _ = enrolled
     code = next_code(secret)
     first = fresh_browser(app, rp)
-    auth, response = password_then_app(first, "tess")
+    auth, response = first.password_step("tess")
     first.follow(auth, post_app_code(first, response.location, code))
     assert "code" in auth.result
     second = fresh_browser(app, rp)
-    _, response = password_then_app(second, "tess")
+    _, response = second.password_step("tess")
     replay = post_app_code(second, response.location, code)
     assert replay.status_code == 400 and "Code incorrect" in replay.get_data(as_text=True)
 
@@ -113,17 +98,17 @@ def test_replayed_app_code_is_refused(app, rp, enrolled):
 def test_recovery_code_works_once(app, rp, enrolled):
     _, _, codes = enrolled
     first = fresh_browser(app, rp)
-    auth, response = password_then_app(first, "tess")
+    auth, response = first.password_step("tess")
     first.follow(auth, post_app_code(first, response.location, codes[0].lower()))
     assert "code" in auth.result
     second = fresh_browser(app, rp)
-    _, response = password_then_app(second, "tess")
+    _, response = second.password_step("tess")
     assert post_app_code(second, response.location, codes[0]).status_code == 400
 
 
 def test_five_wrong_app_codes_void_the_attempt(app, rp, enrolled):
     other = fresh_browser(app, rp)
-    _, response = password_then_app(other, "tess")
+    _, response = other.password_step("tess")
     for _ in range(4):
         assert post_app_code(other, response.location, "123456").status_code == 400
     page = other.client.get(response.location)
