@@ -25,6 +25,7 @@ from idp.authn.throttle import LoginThrottle
 from idp.authn.totp import Totp
 from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
+from idp.keyring.lifecycle import KeyLifecycle, Timing
 from idp.mail import create_mailer
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
@@ -92,6 +93,18 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         store,
     )
 
+    app.extensions["idp.keys"] = KeyLifecycle(
+        lambda: db.session,
+        keyring,
+        store,
+        Timing(
+            jwks_max_age=settings.jwks_max_age,
+            longest_token_lifetime=max(settings.access_token_ttl, settings.id_token_ttl),
+            clock_skew=settings.clock_skew,
+            key_cache_seconds=settings.key_cache_seconds,
+            rotation_days=settings.key_rotation_days,
+        ),
+    )
     app.extensions["idp.captcha"] = Captchas(store)
     app.extensions["idp.security"] = AccountSecurity(
         lambda: db.session, devices, sessions, lambda user: revoke_user_grants(ctx, user)

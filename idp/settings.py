@@ -57,6 +57,7 @@ class Settings:
     argon2_parallelism: int = _doc("argon2id lanes", 1)
     signing_alg: str = _doc("algorithm of the signing key created by idp init", "RS256")
     key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
+    key_rotation_days: int = _doc("age of the active key after which `rotate --if-due` acts", 90)
     jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
     otp_mandatory_from: str = _doc(
         "date (YYYY-MM-DD) from which every password login asks a "

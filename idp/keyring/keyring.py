@@ -22,7 +22,7 @@ from idp.errors import IdpError
 from idp.keyring import kek as kek_module
 from idp.storage.models import SigningKey
 
-SUPPORTED_ALGS = ("RS256",)
+SUPPORTED_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 PUBLISHED_STATES = ("next", "active", "retired")
 
 
@@ -44,6 +44,18 @@ def generate_jwk(alg: str) -> Key:
     return key
 
 
+def is_published(row: SigningKey, now: datetime | None = None) -> bool:
+    """next and active keys, and retired ones until their tokens can no longer be valid."""
+    if row.state in ("next", "active"):
+        return True
+    now = now or datetime.now(UTC)
+    return row.state == "retired" and row.unpublish_at is not None and row.unpublish_at > now
+
+
+def load_private_jwk(kek: bytes, row: SigningKey) -> dict[str, Any]:
+    return json.loads(kek_module.decrypt(kek, row.private_jwk_encrypted, row.kid.encode()))
+
+
 class Keyring:
     """Keys stored in SQL, private parts encrypted under the KEK, cached per worker."""
 
@@ -57,7 +69,7 @@ class Keyring:
         self._public: KeySet = KeySet([])
         self._jwks: dict[str, Any] = {"keys": []}
 
-    def generate(self, alg: str, state: str = "active") -> SigningKey:
+    def generate(self, alg: str, state: str = "next") -> SigningKey:
         """Create and store a key; the caller commits."""
         jwk = generate_jwk(alg)
         kid = str(jwk.kid)
@@ -75,12 +87,17 @@ class Keyring:
         return record
 
     def ensure_key(self, alg: str) -> bool:
-        """Generate an active key for ``alg`` unless one exists; True if created."""
-        exists = self._session().query(SigningKey).filter_by(alg=alg, state="active").first()
-        if exists:
-            return False
-        self.generate(alg)
-        return True
+        """Make sure ``alg`` has an active key and a next one; True if any was created."""
+        created = False
+        for state in ("active", "next"):
+            if not self._session().query(SigningKey).filter_by(alg=alg, state=state).first():
+                self.generate(alg, state=state)
+                created = True
+        return created
+
+    @property
+    def kek(self) -> bytes:
+        return self._kek
 
     def signing_key(self, alg: str = "RS256") -> Key:
         """The active private key for ``alg``; its ``kid`` is always set."""
@@ -108,9 +125,14 @@ class Keyring:
         return sorted(self._signing)
 
     def verify_kek(self) -> None:
-        """Decrypt every stored key now, so a wrong KEK fails at start-up."""
+        """Decrypt every usable key now, so a wrong KEK fails at start-up, not at signing."""
+        for row in self._session().query(SigningKey).filter(SigningKey.state != "revoked"):
+            load_private_jwk(self._kek, row)
+        self.reload()
+
+    def reload(self) -> None:
+        """Forget the cache: the next use reads the keys again."""
         self._loaded_at = -1e9
-        self._refresh()
 
     def _refresh(self) -> None:
         if time.monotonic() - self._loaded_at < self._cache_seconds:
@@ -123,12 +145,18 @@ class Keyring:
 
     def _load(self) -> None:
         session = self._session()
-        rows = session.query(SigningKey).filter(SigningKey.state.in_(PUBLISHED_STATES)).all()
+        rows = [
+            row
+            for row in session.query(SigningKey)
+            .filter(SigningKey.state.in_(PUBLISHED_STATES))
+            .all()
+            if is_published(row)
+        ]
         signing: dict[str, Key] = {}
         for row in rows:
             if row.state == "active":
-                raw = kek_module.decrypt(self._kek, row.private_jwk_encrypted, row.kid.encode())
-                signing[row.alg] = KeySet.import_key_set({"keys": [json.loads(raw)]}).keys[0]
+                jwk = load_private_jwk(self._kek, row)
+                signing[row.alg] = KeySet.import_key_set({"keys": [jwk]}).keys[0]
         public = [row.public_jwk for row in rows]
         self._signing = signing
         self._public = KeySet.import_key_set({"keys": public}) if public else KeySet([])

@@ -111,6 +111,8 @@ def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
     except (JoseError, ValueError, TypeError, KeyError):
         return None
     claims = decoded.claims
+    if ctx.store.get(f"idp:revoked-kid:{decoded.header.get('kid')}") is not None:
+        return None  # a revoked key: refused at once on every instance, before caches expire
     typ = str(decoded.header.get("typ", "")).lower()
     if typ not in (ACCESS_TOKEN_TYP, "application/at+jwt") or claims.get("iss") != ctx.issuer:
         return None

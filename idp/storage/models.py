@@ -168,6 +168,22 @@ class SigningKey(db.Model):  # type: ignore[name-defined]
     private_jwk_encrypted: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     activated_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    retired_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: a retired key stays published until then (longest token lifetime + clock skew)
+    unpublish_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+    __table_args__ = (
+        # two instances rotating at once can never leave two active keys for one algorithm
+        db.Index(
+            "uq_signing_keys_one_active_per_alg",
+            "alg",
+            unique=True,
+            sqlite_where=db.text("state = 'active'"),
+            postgresql_where=db.text("state = 'active'"),
+        ),
+    )
 
 
 class Consent(db.Model):  # type: ignore[name-defined]

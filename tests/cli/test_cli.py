@@ -136,7 +136,7 @@ def test_users_create_list_show(env):
             ["users", "create", "--username", "ab", "--email", "x@y.fr", "--password", "short"],
             "password",
         ),
-        (["keys"], "No such command"),
+        (["nonsense"], "No such command"),
     ],
 )
 def test_wrong_arguments_give_clear_message_and_non_zero_exit(env, args, message):
