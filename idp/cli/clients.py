@@ -39,6 +39,11 @@ def clients() -> None:
 @click.option("--public", is_flag=True, help="A client without a secret (PKCE required).")
 @click.option("--third-party", is_flag=True, help="Ask people for consent.")
 @click.option("--jwks-file", type=click.File(), help="Public JWK set for private_key_jwt.")
+@click.option(
+    "--id-token-alg",
+    type=click.Choice(registry.SIGNING_ALGS),
+    help="ID-token signing algorithm (default RS256; needs an active key).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def create(
@@ -53,6 +58,7 @@ def create(
     public: bool,
     third_party: bool,
     jwks_file: click.File | None,
+    id_token_alg: str | None,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -72,6 +78,7 @@ def create(
         client_name=name,
         first_party=not third_party,
         jwks=jwks,
+        id_token_signed_response_alg=id_token_alg,
     )
     with obj.app.app_context():
         try:

@@ -33,6 +33,7 @@ def check_ready(app: Flask, workers: int) -> None:
         if not ctx.keyring.algorithms():
             raise ConfigurationError("no active signing key: run `idp init`")
         db.session.remove()
+        db.engine.dispose()  # no database connection may be shared by forked workers
 
 
 class GunicornServer(BaseApplication):
@@ -79,5 +80,12 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int) -> Non
             "graceful_timeout": 10,
             "limit_request_line": 8190,
             "forwarded_allow_ips": "127.0.0.1",
+            "post_fork": lambda server, worker: _forget_parent_connections(app),
         },
     ).run()
+
+
+def _forget_parent_connections(app: Flask) -> None:
+    """A forked worker opens its own connections (SQLAlchemy's advice for os.fork)."""
+    with app.app_context():
+        db.engine.dispose(close=False)

@@ -99,6 +99,10 @@ class Keyring:
     def kek(self) -> bytes:
         return self._kek
 
+    def use_kek(self, kek: bytes) -> None:
+        self._kek = kek
+        self.reload()
+
     def signing_key(self, alg: str = "RS256") -> Key:
         """The active private key for ``alg``; its ``kid`` is always set."""
         self._refresh()

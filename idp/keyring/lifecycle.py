@@ -167,6 +167,7 @@ class KeyLifecycle:
             row.private_jwk_encrypted = kek_module.encrypt(new_kek, plain, row.kid.encode())
         audit.record(self._db_session(), actor, "key.rewrapped", "keys", count=len(rows))
         self._commit()
+        self._keyring.use_kek(new_kek)  # this process goes on with the new KEK
         return len(rows)
 
     def _rotate_one(self, alg: str, actor: str, force: bool) -> str:

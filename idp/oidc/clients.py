@@ -26,6 +26,7 @@ from idp.storage.models import OAuthClient
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
 SCOPES = ("openid", "profile", "email")
+SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{3,100}$")
 
 
@@ -103,6 +104,7 @@ class ClientRegistration:
     client_name: str = ""
     first_party: bool = True
     jwks: dict[str, Any] | None = None
+    id_token_signed_response_alg: str | None = None
 
     def validate(self) -> None:
         if not CLIENT_ID_PATTERN.match(self.client_id):
@@ -121,6 +123,8 @@ class ClientRegistration:
             raise InvalidClientMetadataError("redirect_uri: at least one for authorization_code")
         for uri in self.redirect_uris + self.post_logout_redirect_uris:
             check_redirect_uri_registration(uri)
+        if self.id_token_signed_response_alg not in (None, *SIGNING_ALGS):
+            raise InvalidClientMetadataError("id_token_signed_response_alg: unsupported")
         unknown = [s for s in self.scope.split() if s not in SCOPES]
         if unknown:
             raise InvalidClientMetadataError(f"scope: unsupported {' '.join(unknown)}")
@@ -175,6 +179,7 @@ def create_client(
         scope=registration.scope,
         token_endpoint_auth_method=registration.token_endpoint_auth_method,
         jwks=registration.jwks,
+        id_token_signed_response_alg=registration.id_token_signed_response_alg,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -210,5 +215,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "grant_types": record.grant_types,
         "token_endpoint_auth_method": record.token_endpoint_auth_method,
         "scope": record.scope,
+        "id_token_signed_response_alg": record.id_token_signed_response_alg or "RS256",
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

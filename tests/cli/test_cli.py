@@ -198,3 +198,89 @@ def test_unblock_clears_a_blocked_account_and_is_audited(env):
     assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is True
     idp(env, "users", "unblock", "blocked1")
     assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is False
+
+
+def test_keys_commands_as_an_operator_uses_them(env, tmp_path):
+    idp(env, "init")
+    listed = json.loads(idp(env, "keys", "list", "--json").stdout)
+    assert sorted(k["state"] for k in listed) == ["active", "next"]
+    generated = json.loads(idp(env, "keys", "generate", "--alg", "ES256", "--json").stdout)
+    assert generated["alg"] == "ES256" and generated["state"] == "next"
+    too_soon = idp(env, "keys", "rotate", "--alg", "ES256", check=False)
+    assert too_soon.returncode == 1 and "published for" in too_soon.stderr
+    rotated = json.loads(idp(env, "keys", "rotate", "--alg", "ES256", "--force", "--json").stdout)
+    assert rotated["activated"] == [generated["kid"]]
+    assert json.loads(idp(env, "keys", "rotate", "--if-due", "--json").stdout) == {"activated": []}
+    public = json.loads(idp(env, "keys", "export-public").stdout)
+    assert public["keys"] and all("d" not in key for key in public["keys"])
+    active_rs = next(k for k in listed if k["state"] == "active")["kid"]
+    next_rs = next(k for k in listed if k["state"] == "next")["kid"]
+    idp(env, "keys", "retire", next_rs)  # withdraw the only next key...
+    refused = idp(env, "keys", "revoke", active_rs, "--reason", "leak", check=False)
+    assert refused.returncode == 1 and "only RS256 key" in refused.stderr  # ...so no successor
+    audit = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            (
+                "from idp import create_app; from idp.storage import db; "
+                "from idp.storage.models import AuditEvent\n"
+                "app = create_app()\n"
+                "with app.app_context():\n"
+                "    print(sorted({e.action for e in db.session.query(AuditEvent).filter_by("
+                "actor='operator')}))"
+            ),
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "key.rotated" in audit.stdout and "key.generated" in audit.stdout
+
+
+def test_keys_rewrap_moves_to_a_new_kek(env, tmp_path):
+    idp(env, "init")
+    new_kek = tmp_path / "new-kek"
+    new_kek.write_text("bmV3LWtlay1uZXcta2VrLW5ldy1rZWstbmV3LWtlay0=")
+    assert (
+        json.loads(idp(env, "keys", "rewrap", "--new-kek-file", str(new_kek), "--json").stdout)[
+            "rewrapped"
+        ]
+        == 2
+    )
+    moved = {**env, "IDP_KEY_ENCRYPTION_KEY_FILE": str(new_kek)}
+    assert json.loads(idp(moved, "keys", "export-public").stdout)["keys"]
+    assert "wrong KEK" in idp(env, "serve", check=False).stderr
+
+
+def test_client_chooses_its_id_token_algorithm(env):
+    idp(env, "init")
+    data = json.loads(
+        idp(
+            env,
+            "clients",
+            "create",
+            "--client-id",
+            "ga-es",
+            "--redirect-uri",
+            "https://ga.example.org/cb",
+            "--id-token-alg",
+            "ES256",
+            "--json",
+        ).stdout
+    )
+    assert data["id_token_signed_response_alg"] == "ES256"
+    wrong = idp(
+        env,
+        "clients",
+        "create",
+        "--client-id",
+        "ga-x",
+        "--redirect-uri",
+        "https://ga.example.org/cb",
+        "--id-token-alg",
+        "HS256",
+        check=False,
+    )
+    assert wrong.returncode == 2 and "HS256" in wrong.stderr

@@ -86,8 +86,14 @@ class LiveServer:
 
 
 @pytest.fixture(scope="module")
+def live_env() -> dict[str, str]:
+    """Extra IDP_* settings for a module's live server (override in the module)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, backend, worker_id
+    tmp_path_factory: pytest.TempPathFactory, backend, worker_id, live_env: dict[str, str]
 ) -> Iterator[LiveServer]:
     port = free_port()
     home = tmp_path_factory.mktemp("live")
@@ -98,6 +104,7 @@ def live_server(
         "IDP_KEY_ENCRYPTION_KEY_FILE": str(home / "kek"),
         "IDP_ARGON2_MEMORY_COST": "1024",
         "IDP_ARGON2_TIME_COST": "1",
+        **live_env,
     }
     workers = "1"
     if backend.name == "services":
