@@ -94,8 +94,9 @@ def revoke(obj: Context, kid: str, reason: str, as_json: bool) -> None:
 
 
 @keys.command("export-public")
+@click.option("--json", "as_json", is_flag=True, help="Accepted for symmetry: always JSON.")
 @pass_context
-def export_public(obj: Context) -> None:
+def export_public(obj: Context, as_json: bool) -> None:
     """Print the published JWKS (public keys only)."""
     with obj.app.app_context():
         keyring = obj.app.extensions["idp"].keyring
