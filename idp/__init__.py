@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from idp.accounts.administration import Administration
 from idp.authn.account_security import AccountSecurity
 from idp.authn.captcha import Captchas
 from idp.authn.login import LockoutPolicy, PasswordLogin
@@ -119,6 +120,13 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         reset_url=lambda token: f"{settings.issuer}/password/reset/{token}",
         end_grants=lambda user: revoke_user_grants(ctx, user),
         totp=app.extensions["idp.login"].totp,
+    )
+
+    app.extensions["idp.admin"] = Administration(
+        lambda: db.session,
+        passwords,
+        app.extensions["idp.security"].end_access,
+        app.extensions["idp.passwords"].send_welcome,
     )
 
     from idp.web import init_web

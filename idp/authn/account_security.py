@@ -47,16 +47,20 @@ class AccountSecurity:
         session.commit()
 
     def sign_out_everywhere(self, user: User) -> None:
-        """End every session, grant and remembered device of the account."""
-        session = self._db_session()
-        self._devices.revoke_all(session, user)
+        """The person ends every session, grant and remembered device of their account."""
         audit.record(
-            session,
+            self._db_session(),
             user.username,
             "user.signed_out_everywhere",
             f"user:{user.subject}",
             description="Déconnexion de tous les appareils",
         )
+        self.end_access(user)
+
+    def end_access(self, user: User) -> None:
+        """End every session, grant and remembered device (block, deactivation, logout)."""
+        session = self._db_session()
+        self._devices.revoke_all(session, user)
         session.commit()
         self._sessions.end_all(user.id)
         self._end_grants(user)

@@ -25,6 +25,7 @@ from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
 RESET_TTL = 1800
+WELCOME_TTL = 72 * 3600
 
 
 class ResetLinkInvalidError(IdpError):
@@ -86,19 +87,29 @@ class PasswordChanges:
         user = users.get_by_username(self._db_session(), (username or "")[:150])
         if user is None or not user.is_active or not user.email_verified or users.is_blocked(user):
             return
+        self._send_link(user, "password_reset", RESET_TTL)
+
+    def send_welcome(self, user: User) -> None:
+        """A new account (or a changed address): a link to set the password, valid 72 h.
+
+        Using it also validates the address. No password ever travels by mail.
+        """
+        self._send_link(user, "welcome", WELCOME_TTL)
+
+    def _send_link(self, user: User, template: str, ttl: int) -> None:
         token = secrets.token_urlsafe(32)
-        self._store.put(
-            self._key(token), {"user_id": user.id, "bound": self._bound(user)}, RESET_TTL
-        )
+        self._store.put(self._key(token), {"user_id": user.id, "bound": self._bound(user)}, ttl)
         name = f"{user.given_name} {user.family_name}".strip() or user.username
         try:
             self._mailer.send(
                 render(
-                    "password_reset",
+                    template,
                     user.email,
                     name=name,
+                    username=user.username,
                     link=self._reset_url(token),
-                    minutes=RESET_TTL // 60,
+                    minutes=ttl // 60,
+                    hours=ttl // 3600,
                 )
             )
         except MailDeliveryError:
@@ -125,6 +136,7 @@ class PasswordChanges:
             self.totp.verify(user, app_code)
         if self._store.consume(self._key(token)) is None:
             raise ResetLinkInvalidError()
+        user.email_verified = True  # the link reached this mailbox
         self.set_password(user, new, actor=user.username)
         return user
 

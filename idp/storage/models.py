@@ -7,12 +7,13 @@ private keys encrypted under the key-encryption key.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Integer,
@@ -21,7 +22,7 @@ from sqlalchemy import (
     Text,
     false,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from idp.storage.database import db
 
@@ -64,6 +65,14 @@ class User(db.Model):  # type: ignore[name-defined]
     otp_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    fax: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    mobile: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    profession: Mapped[str] = mapped_column(String(100), default="", server_default="")
+    #: regional or national administrator ("support"): may manage every establishment
+    is_support: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    created_by: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    last_login_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     charter_version: Mapped[str | None] = mapped_column(String(40), nullable=True)
     charter_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
@@ -71,6 +80,73 @@ class User(db.Model):  # type: ignore[name-defined]
 
     def get_user_id(self) -> str:
         return self.subject
+
+
+class Establishment(db.Model):  # type: ignore[name-defined]
+    """An establishment or service, known by its FINESS number."""
+
+    __tablename__ = "establishments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    finess: Mapped[str] = mapped_column(String(9), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(80))  # EHPAD, CH, MAIA, CD, CMP, accueil de jour…
+    region: Mapped[str] = mapped_column(String(80), default="")
+
+
+class Unit(db.Model):  # type: ignore[name-defined]
+    """A unit inside an establishment (a ward, a service, a day-care)."""
+
+    __tablename__ = "units"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    establishment_id: Mapped[int] = mapped_column(
+        ForeignKey("establishments.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class Profile(db.Model):  # type: ignore[name-defined]
+    """A habilitation profile of one module, carrying rights ("Grand Age - Direction")."""
+
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    label: Mapped[str] = mapped_column(String(200))
+    module: Mapped[str] = mapped_column(String(40))  # GRAND_AGE, HANDICAP, ANNUAIRES, …
+    rights: Mapped[list[str]] = mapped_column(JSON, default=list)
+    is_referent: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Habilitation(db.Model):  # type: ignore[name-defined]
+    """An account may act with a profile, at a place, for a period. Ended ones stay listed."""
+
+    __tablename__ = "habilitations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("profiles.id"))
+    establishment_id: Mapped[int] = mapped_column(ForeignKey("establishments.id"), index=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), nullable=True)
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date, nullable=True)
+    receives_mails: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(150), default="")
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    ended_by: Mapped[str | None] = mapped_column(String(150), nullable=True)
+
+    profile: Mapped[Profile] = relationship(lazy="joined")
+    establishment: Mapped[Establishment] = relationship(lazy="joined")
+    unit: Mapped[Unit | None] = relationship(lazy="joined")
+
+    def is_valid(self, today: date) -> bool:
+        return (
+            self.ended_at is None
+            and self.valid_from <= today
+            and (self.valid_to is None or today <= self.valid_to)
+        )
 
 
 class OAuthClient(db.Model):  # type: ignore[name-defined]

@@ -1,0 +1,330 @@
+"""What referents and support may do to accounts and habilitations — enforced here.
+
+A referent manages the accounts that hold (or held) a habilitation at one of the
+establishments where they are referent, and gives or ends habilitations there only. Support
+(regional or national administrators) may do everything, including naming referents. Every
+refusal is a PermissionDeniedError (a 403 for the web layer); every change is audited with the
+descriptions of ViaTrajectoire's "Historique des modifications".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import or_
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit, habilitations, users
+from idp.accounts.directory import get_establishment, get_profile
+from idp.authn.passwords import Passwords
+from idp.errors import IdpError, NotFoundError
+from idp.storage.models import AuditEvent, Establishment, Habilitation, Unit, User
+
+EDITABLE = (
+    "email",
+    "given_name",
+    "family_name",
+    "phone",
+    "fax",
+    "mobile",
+    "profession",
+    "otp_required",
+)
+
+
+class PermissionDeniedError(IdpError):
+    """``reason``: not_referent_here, not_support, own_account, …"""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass
+class Actor:
+    user: User
+    referent_of: set[int] = field(default_factory=set)
+
+    @property
+    def is_support(self) -> bool:
+        return self.user.is_support
+
+    @property
+    def name(self) -> str:
+        """How the history names a person: "Given Family (username)"."""
+        full = f"{self.user.given_name} {self.user.family_name}".strip()
+        return f"{full} ({self.user.username})" if full else self.user.username
+
+    @property
+    def may_administer(self) -> bool:
+        return self.is_support or bool(self.referent_of)
+
+
+@dataclass
+class NewHabilitation:
+    profile_id: int
+    establishment_id: int
+    unit_id: int | None = None
+    valid_from: date | None = None
+    valid_to: date | None = None
+    receives_mails: bool = False
+
+
+class Administration:
+    def __init__(
+        self,
+        db_session: Callable[[], Session],
+        passwords: Passwords,
+        end_access: Callable[[User], None],
+        send_welcome: Callable[[User], None],
+    ) -> None:
+        self._db_session = db_session
+        self._passwords = passwords
+        self._end_access = end_access
+        self._send_welcome = send_welcome
+
+    # --- who -------------------------------------------------------------------------
+    def actor(self, user: User) -> Actor:
+        return Actor(user, habilitations.referent_establishments(self._db_session(), user))
+
+    def can_manage(self, actor: Actor, user: User) -> bool:
+        if actor.is_support:
+            return True
+        places = {h.establishment_id for h in habilitations.of_user(self._db_session(), user)}
+        return bool(places & actor.referent_of) or user.created_by == actor.user.username
+
+    def require_manage(self, actor: Actor, user: User) -> None:
+        if not self.can_manage(actor, user):
+            raise PermissionDeniedError("not_referent_of_account")
+
+    def require_place(self, actor: Actor, establishment_id: int) -> None:
+        if not actor.is_support and establishment_id not in actor.referent_of:
+            raise PermissionDeniedError("not_referent_here")
+
+    # --- reading ---------------------------------------------------------------------
+    def search(
+        self, actor: Actor, text: str = "", page: int = 1, per_page: int = 20
+    ) -> tuple[list[User], int]:
+        if not actor.may_administer:
+            raise PermissionDeniedError("not_referent")
+        query = self._db_session().query(User)
+        if not actor.is_support:
+            managed = (
+                self._db_session()
+                .query(Habilitation.user_id)
+                .filter(Habilitation.establishment_id.in_(actor.referent_of))
+            )
+            query = query.filter(or_(User.id.in_(managed), User.created_by == actor.user.username))
+        if text:
+            like = f"%{text.strip()[:100]}%"
+            query = query.filter(
+                or_(
+                    User.username.ilike(like),
+                    User.family_name.ilike(like),
+                    User.given_name.ilike(like),
+                    User.email.ilike(like),
+                )
+            )
+        total = query.count()
+        page = max(1, page)
+        rows = (
+            query.order_by(User.family_name, User.given_name, User.username)
+            .offset((page - 1) * per_page)
+            .limit(per_page)
+            .all()
+        )
+        return rows, total
+
+    def account(self, actor: Actor, user_id: int) -> User:
+        user = self._db_session().get(User, user_id)
+        if user is None:
+            raise NotFoundError("account")
+        self.require_manage(actor, user)
+        return user
+
+    def history(self, actor: Actor, user: User) -> list[AuditEvent]:
+        self.require_manage(actor, user)
+        return audit.history(self._db_session(), f"user:{user.subject}")
+
+    # --- changing accounts -------------------------------------------------------------
+    def create_account(
+        self, actor: Actor, fields: dict[str, Any], first: NewHabilitation, send_mail: bool
+    ) -> User:
+        """A new account with its first habilitation; no password travels by mail."""
+        self.require_place(actor, first.establishment_id)
+        session = self._db_session()
+        try:
+            user = users.create_user(
+                session,
+                self._passwords,
+                username=fields["username"],
+                email=fields["email"],
+                password=None,
+                given_name=fields.get("given_name", ""),
+                family_name=fields["family_name"],
+                actor=actor.name,
+            )
+            for name in ("phone", "fax", "mobile", "profession", "otp_required"):
+                if name in fields:
+                    setattr(user, name, fields[name])
+            user.created_by = actor.user.username
+            self._add_habilitation(actor, user, first)
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        if send_mail:
+            self._send_welcome(user)
+        return user
+
+    def update_account(self, actor: Actor, user: User, fields: dict[str, Any]) -> list[str]:
+        """Change personal information; the username never changes. Returns what changed."""
+        self.require_manage(actor, user)
+        changed = [
+            name for name in EDITABLE if name in fields and getattr(user, name) != fields[name]
+        ]
+        if "email" in changed and not users.EMAIL_PATTERN.match(fields["email"] or ""):
+            raise users.InvalidUserError("email", "not an email address")
+        for name in changed:
+            setattr(user, name, fields[name])
+        if "email" in changed:
+            user.email_verified = False  # re-validated by the link the person receives
+        if changed:
+            self._audit(actor, user, "user.updated", "MAJ de l'utilisateur", fields=changed)
+            self._db_session().commit()
+            if "email" in changed:
+                self._send_welcome(user)
+        return changed
+
+    def set_blocked(self, actor: Actor, user: User, blocked: bool) -> None:
+        self.require_manage(actor, user)
+        if blocked:
+            user.blocked_until = datetime(9999, 12, 31, tzinfo=UTC)
+            self._audit(actor, user, "user.blocked", "Blocage du compte")
+        else:
+            user.blocked_until = None
+            self._audit(actor, user, "user.unblocked", "Déblocage du compte")
+        self._db_session().commit()
+        if blocked:
+            self._end_access(user)
+
+    def set_active(self, actor: Actor, user: User, active: bool) -> None:
+        self.require_manage(actor, user)
+        if user.id == actor.user.id and not active:
+            raise PermissionDeniedError("own_account")
+        user.is_active = active
+        self._audit(
+            actor,
+            user,
+            "user.deactivated" if not active else "user.reactivated",
+            "Désactivation du compte" if not active else "Réactivation du compte",
+        )
+        self._db_session().commit()
+        if not active:
+            self._end_access(user)
+
+    # --- habilitations -------------------------------------------------------------------
+    def add_habilitation(self, actor: Actor, user: User, new: NewHabilitation) -> Habilitation:
+        self.require_manage(actor, user)
+        habilitation = self._add_habilitation(actor, user, new)
+        self._db_session().commit()
+        return habilitation
+
+    def end_habilitation(self, actor: Actor, habilitation_id: int) -> None:
+        session = self._db_session()
+        habilitation = session.get(Habilitation, habilitation_id)
+        if habilitation is None:
+            raise NotFoundError("habilitation")
+        self.require_place(actor, habilitation.establishment_id)
+        if habilitation.profile.is_referent and not actor.is_support:
+            raise PermissionDeniedError("not_support")
+        if habilitation.ended_at is None:
+            habilitation.ended_at = datetime.now(UTC)
+            habilitation.ended_by = actor.user.username
+            user = session.get(User, habilitation.user_id)
+            self._audit(
+                actor,
+                user,
+                "habilitation.ended",
+                f"Suppression de l'habilitation {habilitation.profile.label} "
+                f"({habilitation.establishment.name})",
+            )
+            session.commit()
+
+    def set_receives_mails(self, actor: Actor, habilitation_id: int, value: bool) -> None:
+        session = self._db_session()
+        habilitation = session.get(Habilitation, habilitation_id)
+        if habilitation is None:
+            raise NotFoundError("habilitation")
+        self.require_place(actor, habilitation.establishment_id)
+        habilitation.receives_mails = value
+        self._audit(
+            actor,
+            session.get(User, habilitation.user_id),
+            "habilitation.mails",
+            "MAJ de l'utilisateur, réception des notifications.",
+        )
+        session.commit()
+
+    def _add_habilitation(self, actor: Actor, user: User, new: NewHabilitation) -> Habilitation:
+        session = self._db_session()
+        self.require_place(actor, new.establishment_id)
+        profile = get_profile(session, new.profile_id)
+        establishment = get_establishment(session, new.establishment_id)
+        if profile.is_referent and not actor.is_support:
+            raise PermissionDeniedError("not_support")  # only support names referents
+        unit = self._unit(new.unit_id, establishment)
+        start = new.valid_from or habilitations.today()
+        if new.valid_to is not None and new.valid_to < start:
+            raise ValueError("valid_to before valid_from")
+        habilitation = Habilitation(
+            user_id=user.id,
+            profile_id=profile.id,
+            establishment_id=establishment.id,
+            unit_id=unit.id if unit else None,
+            valid_from=start,
+            valid_to=new.valid_to,
+            receives_mails=new.receives_mails,
+            created_by=actor.user.username,
+        )
+        session.add(habilitation)
+        session.flush()
+        description = f"Ajout de l'habilitation {profile.label} ({establishment.name})"
+        if not user.is_active:
+            user.is_active = True
+            description = "MAJ de l'utilisateur, Réactivation du compte par ajout d'habilitation."
+        self._audit(actor, user, "habilitation.added", description)
+        return habilitation
+
+    def _unit(self, unit_id: int | None, establishment: Establishment) -> Unit | None:
+        if unit_id is None:
+            return None
+        unit = self._db_session().get(Unit, unit_id)
+        if unit is None or unit.establishment_id != establishment.id:
+            raise NotFoundError("unit")
+        return unit
+
+    def _audit(
+        self, actor: Actor, user: User, action: str, description: str, **details: Any
+    ) -> None:
+        audit.record(
+            self._db_session(),
+            actor.name,
+            action,
+            f"user:{user.subject}",
+            description=description,
+            **details,
+        )
+
+
+def understaffed(session: Session) -> list[tuple[Establishment, int]]:
+    """Establishments with fewer than two referents (support is warned)."""
+    result = []
+    for establishment in session.query(Establishment).order_by(Establishment.name):
+        count = len(habilitations.referents_of(session, establishment))
+        if count < 2:
+            result.append((establishment, count))
+    return result

@@ -1,0 +1,69 @@
+"""Habilitations: who may act with which profile, where, and until when; and referents.
+
+A referent of an establishment is an account holding a valid habilitation with a referent
+profile there. Ended habilitations are kept ("Supprimée le") for the history.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp.storage.models import Establishment, Habilitation, User
+
+
+def today() -> date:
+    return datetime.now(UTC).date()
+
+
+def of_user(session: Session, user: User) -> list[Habilitation]:
+    return (
+        session.query(Habilitation)
+        .filter_by(user_id=user.id)
+        .order_by(Habilitation.ended_at.is_not(None), Habilitation.valid_from.desc())
+        .all()
+    )
+
+
+def valid_of(session: Session, user: User, on: date | None = None) -> list[Habilitation]:
+    on = on or today()
+    return [h for h in of_user(session, user) if h.is_valid(on)]
+
+
+def has_ended_all(session: Session, user: User) -> bool:
+    """True when the account had habilitations and none is valid any more."""
+    every = of_user(session, user)
+    return bool(every) and not any(h.is_valid(today()) for h in every)
+
+
+def referents_of(session: Session, establishment: Establishment) -> list[User]:
+    rows = session.query(Habilitation).filter_by(establishment_id=establishment.id).all()
+    users = {h.user_id: h for h in rows if h.profile.is_referent and h.is_valid(today())}
+    if not users:
+        return []
+    found = session.query(User).filter(User.id.in_(users), User.is_active.is_(True)).all()
+    return sorted(found, key=lambda u: (u.family_name, u.given_name))
+
+
+def referent_establishments(session: Session, user: User) -> set[int]:
+    """The establishments where ``user`` is a referent today."""
+    return {h.establishment_id for h in valid_of(session, user) if h.profile.is_referent}
+
+
+def claim(habilitation: Habilitation) -> dict[str, Any]:
+    """One habilitation as modules see it in tokens (the ``habilitations`` claim)."""
+    return {
+        "profile": habilitation.profile.code,
+        "profile_label": habilitation.profile.label,
+        "module": habilitation.profile.module,
+        "rights": habilitation.profile.rights,
+        "establishment": {
+            "finess": habilitation.establishment.finess,
+            "name": habilitation.establishment.name,
+        },
+        "unit": habilitation.unit.name if habilitation.unit else None,
+        "valid_from": habilitation.valid_from.isoformat(),
+        "valid_to": habilitation.valid_to.isoformat() if habilitation.valid_to else None,
+    }
