@@ -81,3 +81,55 @@ class Factories:
         _, secret = create_client(db.session, registration)
         db.session.commit()
         return ClientInfo(client_id, secret, redirect_uri, public, method)
+
+    # --- establishments and habilitations -------------------------------------------------
+    def establishment(self, name: str = "EHPAD Les Tilleuls", kind: str = "EHPAD"):  # noqa: ANN201
+        from idp.accounts import directory
+
+        n = next(_counter)
+        place = directory.add_establishment(db.session, f"07{n:07d}", name, kind, "Normandie")
+        db.session.commit()
+        return place
+
+    def profile(self, code: str | None = None, referent: bool = False, module: str = "GRAND_AGE"):  # noqa: ANN201
+        from idp.accounts import directory
+
+        n = next(_counter)
+        profile = directory.add_profile(
+            db.session,
+            code or f"P{n}",
+            "Référent" if referent else f"Grand Age - Profil {n}",
+            "ADMINISTRATION" if referent else module,
+            ["demandes.lire"],
+            is_referent=referent,
+        )
+        db.session.commit()
+        return profile
+
+    def habilitation(self, user, profile, place, days_left: int = 365, started_days_ago: int = 10):  # noqa: ANN001, ANN201
+        from datetime import date, timedelta
+
+        from idp.storage.models import Habilitation
+
+        habilitation = Habilitation(
+            user_id=user.id,
+            profile_id=profile.id,
+            establishment_id=place.id,
+            valid_from=date.today() - timedelta(days=started_days_ago),
+            valid_to=date.today() + timedelta(days=days_left),
+            created_by="test",
+        )
+        db.session.add(habilitation)
+        db.session.commit()
+        return habilitation
+
+    def referent(self, place, username: str | None = None):  # noqa: ANN001, ANN201
+        user = self.user(username)
+        self.habilitation(user, self.referent_profile(), place)
+        return user
+
+    def referent_profile(self):  # noqa: ANN201
+        from idp.storage.models import Profile
+
+        found = db.session.query(Profile).filter_by(is_referent=True).first()
+        return found or self.profile("REFERENT", referent=True)

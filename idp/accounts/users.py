@@ -147,3 +147,10 @@ def accept_charter(session: Session, user: User, version: str) -> None:
         description="Charte validée",
         version=version,
     )
+
+
+def may_hold_tokens(session: Session, user: User | None) -> bool:
+    """An account keeps its tokens while active and not left without any valid habilitation."""
+    from idp.accounts.habilitations import has_ended_all
+
+    return user is not None and user.is_active and not has_ended_all(session, user)

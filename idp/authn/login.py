@@ -12,11 +12,11 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import users
+from idp.accounts import habilitations, users
 from idp.authn.context import (
     ACR_EMAIL_OTP,
     ACR_PASSWORD,
@@ -37,6 +37,10 @@ from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
 APP_TTL = 600
+
+
+class NoValidHabilitationError(IdpError):
+    """Right password, but every habilitation of the account has ended."""
 
 
 class EmailNotVerifiedError(IdpError):
@@ -109,6 +113,10 @@ class PasswordLogin:
             session.rollback()
             raise
         self.throttle.succeeded(username, source)
+        if habilitations.has_ended_all(session, user):
+            raise NoValidHabilitationError(user.username)
+        user.last_login_at = datetime.now(UTC)
+        session.commit()
         enrolled = self.totp.is_enrolled(user)
         needed = enrolled or second_factor_needed(user, self._mandatory_from)
         if not fresh_second_factor and not needed:

@@ -34,7 +34,7 @@ def clients() -> None:
     type=click.Choice(registry.AUTH_METHODS),
     help="Default: client_secret_basic, or none with --public.",
 )
-@click.option("--scope", default="openid profile email", show_default=True)
+@click.option("--scope", default="openid profile email habilitations", show_default=True)
 @click.option("--name", default="")
 @click.option("--public", is_flag=True, help="A client without a secret (PKCE required).")
 @click.option("--third-party", is_flag=True, help="Ask people for consent.")

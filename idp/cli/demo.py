@@ -8,7 +8,7 @@ from __future__ import annotations
 import click
 from flask import Flask
 
-from idp.accounts import users
+from idp.accounts import demo_data, users
 from idp.oidc.clients import ClientRegistration, create_client, get_client
 from idp.storage import db
 
@@ -48,6 +48,7 @@ def seed_demo(app: Flask) -> None:
     if get_client(session, DEMO_PUBLIC.client_id) is None:
         create_client(session, DEMO_PUBLIC)
     session.commit()
+    demo_data.seed(session, ctx.passwords, DEMO_USER["password"])
 
 
 def print_demo(issuer: str) -> None:

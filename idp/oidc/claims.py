@@ -5,13 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2.rfc6749.util import scope_to_list
+from sqlalchemy.orm import object_session
 
+from idp.accounts import habilitations
 from idp.storage.models import User
 
 SCOPE_CLAIMS = {
     "openid": ["sub"],
-    "profile": ["name", "given_name", "family_name", "preferred_username", "updated_at"],
+    "profile": [
+        "name",
+        "given_name",
+        "family_name",
+        "preferred_username",
+        "updated_at",
+        "profession",
+    ],
     "email": ["email", "email_verified"],
+    "habilitations": ["habilitations"],
 }
 
 
@@ -30,7 +40,16 @@ def user_claims(user: User, scope: str | None) -> dict[str, Any]:
             family_name=user.family_name,
             preferred_username=user.username,
             updated_at=int(user.updated_at.timestamp()),
+            profession=user.profession,
         )
     if "email" in scopes:
         claims.update(email=user.email, email_verified=bool(user.email_verified))
+    if "habilitations" in scopes:
+        claims["habilitations"] = habilitation_claims(user)
     return claims
+
+
+def habilitation_claims(user: User) -> list[dict[str, Any]]:
+    """The account's valid habilitations, as documented in README (for modules to copy)."""
+    session = object_session(user)
+    return [habilitations.claim(h) for h in habilitations.valid_of(session, user)]

@@ -25,7 +25,7 @@ from idp.storage.models import OAuthClient
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-SCOPES = ("openid", "profile", "email")
+SCOPES = ("openid", "profile", "email", "habilitations")
 SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{3,100}$")
 
@@ -100,7 +100,7 @@ class ClientRegistration:
     post_logout_redirect_uris: list[str] = field(default_factory=list)
     grant_types: list[str] = field(default_factory=lambda: ["authorization_code"])
     token_endpoint_auth_method: str = "client_secret_basic"
-    scope: str = "openid profile email"
+    scope: str = "openid profile email habilitations"
     client_name: str = ""
     first_party: bool = True
     jwks: dict[str, Any] | None = None

@@ -6,6 +6,7 @@ from typing import Any
 
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
+from idp.accounts import users
 from idp.oidc.grants.refresh_token import RefreshCredential
 from idp.oidc.tokens import (
     AccessToken,
@@ -38,7 +39,11 @@ def lookup_token(ctx: Any, token: str, hint: str | None) -> AccessToken | Refres
     if not isinstance(token, str) or not token or len(token) > 8192:
         return None
     if looks_like_jwt(token):
-        return decode_access_token(ctx, token)
+        found = decode_access_token(ctx, token)
+        if found is not None and not found.revoked and found.get("sub") != found.get("client_id"):
+            holder = users.get_by_subject(ctx.db_session(), str(found["sub"]))
+            found.revoked = not users.may_hold_tokens(ctx.db_session(), holder)
+        return found
     record = find_refresh_token(ctx, token)
     if record is None:
         return None

@@ -20,6 +20,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import update
 
+from idp.oidc.claims import habilitation_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
 from idp.storage.models import RefreshToken
@@ -64,9 +65,12 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return user.amr if isinstance(user, Principal) else None
 
     def get_extra_claims(self, client: Any, grant_type: str, user: Any, scope: str) -> dict:
-        if isinstance(user, Principal) and user.sid:
-            return {"sid": user.sid}
-        return {}
+        if not isinstance(user, Principal):
+            return {}
+        extra: dict[str, Any] = {"sid": user.sid} if user.sid else {}
+        if "habilitations" in (scope or "").split():
+            extra["habilitations"] = habilitation_claims(user.user)
+        return extra
 
 
 class AccessToken(dict, TokenMixin):

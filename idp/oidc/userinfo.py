@@ -35,6 +35,6 @@ def create_resource_protector(ctx: ProviderContext) -> ResourceProtector:
 def userinfo_claims(ctx: ProviderContext, token: AccessToken) -> dict[str, Any]:
     """The claims the token's scope grants, for the person it was issued to."""
     user = users.get_by_subject(ctx.db_session(), str(token.get("sub")))
-    if user is None or not user.is_active:
+    if not users.may_hold_tokens(ctx.db_session(), user):
         raise InvalidTokenError(realm=ctx.issuer, description="The account is no longer active.")
     return user_claims(user, token.get_scope())

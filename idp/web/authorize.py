@@ -16,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from idp.accounts.users import AccountDeactivatedError
-from idp.authn.login import EmailNotVerifiedError, LoginStep
+from idp.authn.login import EmailNotVerifiedError, LoginStep, NoValidHabilitationError
 from idp.authn.otp import (
     Challenge,
     ChallengeExpiredError,
@@ -86,6 +86,15 @@ def login() -> Response | str:
             _("Trop de tentatives : patientez %(s)d secondes avant de réessayer.", s=error.wait)
         )
         return render_template("login.html", form=form, pending=pending), 429
+    except NoValidHabilitationError:
+        return render_error(
+            "no_habilitation",
+            _(
+                "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
+                "ViaTrajectoire de votre établissement."
+            ),
+            403,
+        )
     except AccountDeactivatedError:
         return render_error(
             "account_deactivated",

@@ -4,7 +4,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-USER_SCOPES = {"openid", "profile", "email"}
+USER_SCOPES = {"openid", "profile", "email", "habilitations"}
 
 
 class ClientCredentialsGrant(grants.ClientCredentialsGrant):

@@ -72,12 +72,15 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         if not is_refresh_token_usable(record) or is_family_revoked(self.ctx, record.family_id):
             return None
+        holder = users.get_by_id(self.ctx.db_session(), record.user_id)
+        if not users.may_hold_tokens(self.ctx.db_session(), holder):
+            return None  # deactivated, or no valid habilitation left: invalid_grant
         return RefreshCredential(record)
 
     def authenticate_user(self, refresh_token: RefreshCredential) -> Principal | None:
         record = refresh_token.record
         user = users.get_by_id(self.ctx.db_session(), record.user_id)
-        if user is None or not user.is_active:
+        if not users.may_hold_tokens(self.ctx.db_session(), user):
             return None
         self.request.authorization_code = RefreshedAuthentication(record)
         return Principal(
