@@ -76,6 +76,7 @@ class Settings:
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    inactivity_days: int = _doc("days without login after which maintenance deactivates", 365)
     charter_version: str = _doc(
         "version of the conditions of use (CGU) every account accepts", "2026-01"
     )

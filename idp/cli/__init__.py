@@ -56,10 +56,11 @@ def run() -> None:
         fail(str(exc))
 
 
-from idp.cli import clients, init, keys, serve, users  # noqa: E402
+from idp.cli import clients, init, keys, maintenance, serve, users  # noqa: E402
 
 main.add_command(init.init)
 main.add_command(serve.serve)
 main.add_command(users.users)
 main.add_command(clients.clients)
 main.add_command(keys.keys)
+main.add_command(maintenance.maintenance)

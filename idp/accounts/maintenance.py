@@ -1,0 +1,66 @@
+"""Scheduled upkeep (``idp maintenance``): deactivate what should be, purge what expired.
+
+Every change is a conditional UPDATE (``WHERE is_active``), so two runs at once, or a run
+repeated, change each account once and record it once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, update
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit, habilitations
+from idp.storage.models import RefreshToken, RememberedDevice, User
+
+
+def run(
+    session: Session, end_access: Callable[[User], None], inactivity_days: int
+) -> dict[str, int]:
+    counts = {"deactivated_no_habilitation": 0, "deactivated_inactive": 0}
+    cutoff = datetime.now(UTC) - timedelta(days=inactivity_days)
+    for user in session.query(User).filter(User.is_active.is_(True)).all():
+        if habilitations.has_ended_all(session, user):
+            reason, key = (
+                "Désactivation du compte (modification forcée)",
+                "deactivated_no_habilitation",
+            )
+        elif (user.last_login_at or user.created_at) < cutoff and not user.is_support:
+            reason, key = "Désactivation du compte (inactivité)", "deactivated_inactive"
+        else:
+            continue
+        if _deactivate(session, user, reason):
+            counts[key] += 1
+            end_access(user)
+    now = datetime.now(UTC)
+    counts["purged_refresh_tokens"] = session.execute(
+        delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))
+    ).rowcount
+    counts["purged_devices"] = session.execute(
+        delete(RememberedDevice).where(RememberedDevice.expires_at < now - timedelta(days=1))
+    ).rowcount
+    session.commit()
+    return counts
+
+
+def _deactivate(session: Session, user: User, reason: str) -> bool:
+    result = session.execute(
+        update(User)
+        .where(User.id == user.id, User.is_active.is_(True))
+        .values(is_active=False, updated_at=func.now())
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        return False  # another run did it
+    audit.record(
+        session,
+        audit.SYSTEM,
+        "user.deactivated",
+        f"user:{user.subject}",
+        description=f"MAJ de l'utilisateur {user.username} , {reason}",
+    )
+    session.commit()
+    session.refresh(user)
+    return True

@@ -1,0 +1,24 @@
+"""``idp maintenance``: the scheduled upkeep; idempotent and safe to run concurrently."""
+
+from __future__ import annotations
+
+import click
+
+from idp.accounts import maintenance as upkeep
+from idp.cli import Context, emit, pass_context
+from idp.storage import db
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def maintenance(obj: Context, as_json: bool) -> None:
+    """Deactivate accounts without valid habilitation or unused too long; purge expired data."""
+    app = obj.app
+    with app.app_context():
+        counts = upkeep.run(
+            db.session,
+            app.extensions["idp.security"].end_access,
+            app.extensions["idp"].settings.inactivity_days,
+        )
+    emit(counts, as_json, "\n".join(f"{k:<30} {v}" for k, v in counts.items()))
