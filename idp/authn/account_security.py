@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit
+from idp.accounts import audit, habilitations
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
-from idp.storage.models import RememberedDevice, User
+from idp.storage.models import Habilitation, RememberedDevice, User
 
 
 class AccountSecurity:
@@ -33,6 +33,16 @@ class AccountSecurity:
 
     def devices_of(self, user: User) -> list[RememberedDevice]:
         return self._devices.list_for(self._db_session(), user)
+
+    def own_habilitations(self, user: User) -> list[Habilitation]:
+        return habilitations.of_user(self._db_session(), user)
+
+    def referents_for(self, user: User) -> list[tuple[Habilitation, list[User]]]:
+        session = self._db_session()
+        return [
+            (h, habilitations.referents_of(session, h.establishment))
+            for h in habilitations.valid_of(session, user)
+        ]
 
     def forget_device(self, user: User, device_id: int) -> None:
         session = self._db_session()

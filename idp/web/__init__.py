@@ -6,7 +6,7 @@ from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from idp.web import account, authorize, errors, pages, protocol
+from idp.web import account, admin, authorize, errors, pages, protocol
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
 
@@ -18,7 +18,7 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     init_limits(app)
-    for blueprint in (protocol.bp, authorize.bp, pages.bp, account.bp):
+    for blueprint in (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(protocol.bp)
     csrf.exempt(authorize.authorize_endpoint)

@@ -164,6 +164,7 @@ def account() -> Response | str | tuple[str, int]:
     recovery_left = login.totp.remaining_recovery_codes(user) if totp_enrolled else 0
     return render_template(
         "account.html",
+        own_habilitations=current_app.extensions["idp.security"].own_habilitations(user),
         totp_enrolled=totp_enrolled,
         recovery_left=recovery_left,
         user=user,
@@ -172,6 +173,14 @@ def account() -> Response | str | tuple[str, int]:
         revoke=RevokeDeviceForm(formdata=None),
         everywhere=EverywhereForm(),
     ), (400 if form.errors else 200)
+
+
+@bp.get("/account/referents")
+def my_referents() -> str:
+    """ "Mes référents": for each of my habilitations, the referents of its place."""
+    user = _signed_in_user()
+    rows = current_app.extensions["idp.security"].referents_for(user)
+    return render_template("referents.html", rows=rows)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])

@@ -1,0 +1,243 @@
+"""Administration pages: referents manage their establishments' accounts, support all.
+
+Every rule lives in ``idp.accounts.administration``; a refusal there becomes a 403 here,
+whatever ids were typed into the URL or the form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from idp.accounts import directory, habilitations
+from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError, understaffed
+from idp.accounts.users import InvalidUserError
+from idp.errors import ConflictError, NotFoundError
+from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
+from idp.web.context import ctx, current_sid
+from idp.web.errors import render_error
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+PER_PAGE = 20
+DENIED = {
+    "not_referent": _l("Cette page est réservée aux référents et au support."),
+    "not_referent_here": _l("Vous n'êtes pas référent de cet établissement."),
+    "not_referent_of_account": _l(
+        "Ce compte ne dépend pas d'un établissement dont vous êtes référent."
+    ),
+    "not_support": _l("Seul le support peut nommer ou retirer un référent."),
+    "own_account": _l("Vous ne pouvez pas désactiver votre propre compte."),
+}
+
+
+def _admin():  # type: ignore[no-untyped-def]
+    return current_app.extensions["idp.admin"]
+
+
+def _actor() -> Actor:
+    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
+    if user is None:
+        abort(redirect(url_for("authorize.login")))
+    return _admin().actor(user)
+
+
+@bp.errorhandler(PermissionDeniedError)
+def _denied(error: PermissionDeniedError) -> Response:
+    message = DENIED.get(error.reason) or _l("Action non autorisée.")
+    return render_error("forbidden", str(message), 403)
+
+
+@bp.errorhandler(NotFoundError)
+def _not_found(error: NotFoundError) -> Response:
+    return render_error("not_found", _("Cet élément n'existe pas."), 404)
+
+
+@bp.get("/accounts")
+def accounts() -> str:
+    actor = _actor()
+    text = request.args.get("q", "")[:100]
+    page = request.args.get("page", "1")
+    page_number = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
+    rows, total = _admin().search(actor, text, page_number, PER_PAGE)
+    warnings = understaffed(ctx().db_session()) if actor.is_support else []
+    return render_template(
+        "admin/accounts.html",
+        rows=rows,
+        total=total,
+        q=text,
+        page=page_number,
+        pages=max(1, -(-total // PER_PAGE)),
+        warnings=warnings,
+    )
+
+
+@bp.route("/accounts/new", methods=["GET", "POST"])
+def new_account() -> Response | str | tuple[str, int]:
+    actor = _actor()
+    form = NewAccountForm()
+    _choices(form, actor)
+    if form.validate_on_submit():
+        fields = _fields(
+            form,
+            "username",
+            "email",
+            "family_name",
+            "given_name",
+            "phone",
+            "fax",
+            "mobile",
+            "profession",
+            "otp_required",
+        )
+        try:
+            user = _admin().create_account(actor, fields, _habilitation(form), form.send_mail.data)
+        except (InvalidUserError, ConflictError, ValueError) as error:
+            form.username.errors.append(_message(error))
+        else:
+            return redirect(url_for("admin.account", user_id=user.id))
+    return render_template("admin/new_account.html", form=form), 400 if form.errors else 200
+
+
+@bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+def account(user_id: int) -> Response | str | tuple[str, int]:
+    actor = _actor()
+    user = _admin().account(actor, user_id)
+    form = AccountForm(obj=user)
+    if form.validate_on_submit():
+        fields = _fields(
+            form,
+            "email",
+            "family_name",
+            "given_name",
+            "phone",
+            "fax",
+            "mobile",
+            "profession",
+            "otp_required",
+        )
+        try:
+            _admin().update_account(actor, user, fields)
+        except InvalidUserError as error:
+            form.email.errors.append(_message(error))
+        else:
+            return redirect(url_for("admin.account", user_id=user.id))
+    return _account_page(actor, user, form, AddHabilitationForm(formdata=None))
+
+
+@bp.post("/accounts/<int:user_id>/habilitations")
+def add_habilitation(user_id: int) -> Response | tuple[str, int]:
+    actor = _actor()
+    user = _admin().account(actor, user_id)
+    form = AddHabilitationForm()
+    _choices(form, actor)
+    if form.validate_on_submit():
+        try:
+            _admin().add_habilitation(actor, user, _habilitation(form))
+        except ValueError as error:
+            form.valid_to.errors.append(_message(error))
+        else:
+            return redirect(url_for("admin.account", user_id=user.id))
+    return _account_page(actor, user, AccountForm(obj=user, formdata=None), form, status=400)
+
+
+@bp.post("/habilitations/<int:habilitation_id>/end")
+def end_habilitation(habilitation_id: int) -> Response:
+    actor = _actor()
+    _require_action()
+    _admin().end_habilitation(actor, habilitation_id)
+    return redirect(request.referrer or url_for("admin.accounts"))
+
+
+@bp.post("/accounts/<int:user_id>/<any(block, unblock, deactivate, reactivate):action>")
+def change_state(user_id: int, action: str) -> Response:
+    actor = _actor()
+    _require_action()
+    user = _admin().account(actor, user_id)
+    if action in ("block", "unblock"):
+        _admin().set_blocked(actor, user, action == "block")
+    else:
+        _admin().set_active(actor, user, action == "reactivate")
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
+def _account_page(
+    actor: Actor, user: Any, form: AccountForm, add_form: AddHabilitationForm, status: int = 200
+) -> tuple[str, int]:
+    _choices(add_form, actor)
+    session = ctx().db_session()
+    page = render_template(
+        "admin/account.html",
+        user=user,
+        form=form,
+        add_form=add_form,
+        action=ActionForm(),
+        habilitations=habilitations.of_user(session, user),
+        today=habilitations.today(),
+        history=_admin().history(actor, user),
+        blocked=user.blocked_until is not None,
+        manageable={
+            h.id
+            for h in habilitations.of_user(session, user)
+            if actor.is_support or h.establishment_id in actor.referent_of
+        },
+    )
+    return page, 400 if form.errors or add_form.errors else status
+
+
+def _choices(form: Any, actor: Actor) -> None:
+    session = ctx().db_session()
+    profiles = [
+        p for p in directory.list_profiles(session) if actor.is_support or not p.is_referent
+    ]
+    form.profile_id.choices = [(p.id, p.label) for p in profiles]
+    places = [
+        e
+        for e in directory.list_establishments(session)
+        if actor.is_support or e.id in actor.referent_of
+    ]
+    form.establishment_id.choices = [(e.id, f"{e.name} ({e.finess})") for e in places]
+
+
+def _habilitation(form: Any) -> NewHabilitation:
+    return NewHabilitation(
+        form.profile_id.data,
+        form.establishment_id.data,
+        None,
+        form.valid_from.data,
+        form.valid_to.data,
+        bool(form.receives_mails.data),
+    )
+
+
+def _fields(form: Any, *names: str) -> dict[str, Any]:
+    """Form values as the domain wants them: trimmed text ("" when empty), booleans."""
+    values = {}
+    for name in names:
+        data = getattr(form, name).data
+        values[name] = bool(data) if isinstance(data, bool) else (data or "").strip()
+    return values
+
+
+def _require_action() -> None:
+    if not ActionForm().validate_on_submit():
+        abort(400)
+
+
+def _message(error: Exception) -> str:
+    if isinstance(error, ConflictError):
+        return _("Ce nom d'utilisateur est déjà pris.")
+    if isinstance(error, InvalidUserError):
+        return _("Valeur invalide : %(field)s.", field=error.field)
+    return _("La date de fin précède la date de début.")

@@ -1,0 +1,58 @@
+"""Forms of the administration pages (referents and support)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from idp.accounts.users import EMAIL_PATTERN
+
+REQUIRED = _l("Ce champ est obligatoire")
+
+
+class AccountForm(FlaskForm):
+    family_name = StringField(_l("Nom*"), validators=[DataRequired(REQUIRED), Length(max=150)])
+    given_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=150)])
+    email = StringField(
+        _l("Email*"),
+        validators=[
+            DataRequired(REQUIRED),
+            Regexp(EMAIL_PATTERN, message=_l("Adresse électronique invalide")),
+            Length(max=254),
+        ],
+    )
+    phone = StringField(_l("Téléphone"), validators=[Optional(), Length(max=40)])
+    fax = StringField(_l("Fax"), validators=[Optional(), Length(max=40)])
+    mobile = StringField(_l("Téléphone portable"), validators=[Optional(), Length(max=40)])
+    profession = StringField(
+        _l("Profession*"), validators=[DataRequired(REQUIRED), Length(max=100)]
+    )
+    otp_required = BooleanField(_l("Double authentification"))
+    submit = SubmitField(_l("Enregistrer"))
+
+
+class HabilitationFields(FlaskForm):
+    profile_id = SelectField(_l("Profil"), coerce=int, validators=[DataRequired(REQUIRED)])
+    establishment_id = SelectField(
+        _l("Localisation"), coerce=int, validators=[DataRequired(REQUIRED)]
+    )
+    valid_from = DateField(_l("Valide du"), validators=[Optional()])
+    valid_to = DateField(_l("au"), validators=[Optional()])
+    receives_mails = BooleanField(_l("Réception des mails"))
+
+
+class NewAccountForm(AccountForm, HabilitationFields):
+    username = StringField(
+        _l("Nom d'utilisateur*"), validators=[DataRequired(REQUIRED), Length(min=2, max=150)]
+    )
+    send_mail = BooleanField(_l("Envoyer un mail à l'utilisateur à l'enregistrement"), default=True)
+
+
+class AddHabilitationForm(HabilitationFields):
+    submit = SubmitField(_l("Ajouter l'habilitation"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something (block, deactivate, end a habilitation…)."""
+
+    submit = SubmitField()
