@@ -174,8 +174,102 @@ root = Path(__file__).resolve().parent.parent / "idp" / "translations"
 with open(root / "messages.pot", "rb") as handle:
     catalog = read_po(handle, locale="en")
 missing = []
+ENGLISH.update(
+    {
+        "Le code de l'application d'authentification est incorrect.": "The authenticator app code is wrong.",
+        "Cette page est réservée aux référents et au support.": "This page is for referents and support only.",
+        "Vous n'êtes pas référent de cet établissement.": "You are not a referent of this establishment.",
+        "Ce compte ne dépend pas d'un établissement dont vous êtes référent.": "This account does not belong to an establishment you are a referent of.",
+        "Seul le support peut nommer ou retirer un référent.": "Only support can name or remove a referent.",
+        "Vous ne pouvez pas désactiver votre propre compte.": "You cannot deactivate your own account.",
+        "Action non autorisée.": "Action not allowed.",
+        "Cet élément n'existe pas.": "This item does not exist.",
+        "Ce nom d'utilisateur est déjà pris.": "This username is already taken.",
+        "Valeur invalide : %(field)s.": "Invalid value: %(field)s.",
+        "La date de fin précède la date de début.": "The end date is before the start date.",
+        "Ce champ est obligatoire": "This field is required",
+        "Nom*": "Family name*",
+        "Prénom": "Given name",
+        "Email*": "Email*",
+        "Adresse électronique invalide": "Invalid email address",
+        "Téléphone": "Phone",
+        "Fax": "Fax",
+        "Téléphone portable": "Mobile phone",
+        "Profession*": "Profession*",
+        "Double authentification": "Two-step verification",
+        "Enregistrer": "Save",
+        "Profil": "Profile",
+        "Localisation": "Place",
+        "Valide du": "Valid from",
+        "au": "to",
+        "Réception des mails": "Receives mails",
+        "Nom d'utilisateur*": "Username*",
+        "Envoyer un mail à l'utilisateur à l'enregistrement": "Email the user when saving",
+        "Ajouter l'habilitation": "Add the habilitation",
+        "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents ViaTrajectoire de votre établissement.": "You no longer have a valid habilitation. Contact the ViaTrajectoire referents of your establishment.",
+        "Mes habilitations": "My habilitations",
+        "Validité": "Validity",
+        "Supprimée le": "Ended on",
+        "du %(a)s au %(b)s": "from %(a)s to %(b)s",
+        "Aucune habilitation.": "No habilitation.",
+        "Mes référents": "My referents",
+        "Comptes et habilitations (référents)": "Accounts and habilitations (referents)",
+        "Pour créer un compte, ajouter ou prolonger une habilitation, contactez un référent ViaTrajectoire de l'établissement concerné.": "To create an account, or add or extend a habilitation, contact a ViaTrajectoire referent of the establishment concerned.",
+        "Référents": "Referents",
+        "Aucun référent : contactez le support.": "No referent: contact support.",
+        "Aucune habilitation en cours.": "No current habilitation.",
+        "Retour à la liste": "Back to the list",
+        "Informations personnelles": "Personal information",
+        "Les champs marqués d'un * sont obligatoires. Le nom d'utilisateur n'est pas modifiable.": "Fields marked * are required. The username cannot be changed.",
+        "Email validé": "Email validated",
+        "Oui": "Yes",
+        "Non": "No",
+        "Compte désactivé": "Account deactivated",
+        "Désactiver le compte": "Deactivate the account",
+        "Réactiver le compte": "Reactivate the account",
+        "Compte bloqué": "Account blocked",
+        "Débloquer le compte": "Unblock the account",
+        "Bloquer le compte": "Block the account",
+        "Charte validée": "Charter accepted",
+        "Créateur": "Created by",
+        "Habilitations": "Habilitations",
+        "Droits": "Rights",
+        "Créée le": "Created on",
+        "Actions": "Actions",
+        "Supprimer l habilitation %(p)s": "End the habilitation %(p)s",
+        "Ajouter une habilitation": "Add a habilitation",
+        "Historique des modifications": "Change history",
+        "Date": "Date",
+        "Description": "Description",
+        "Responsable": "By",
+        "Comptes et habilitations": "Accounts and habilitations",
+        "Établissements avec moins de 2 référents :": "Establishments with fewer than 2 referents:",
+        "Rechercher un compte (nom, prénom, nom d'utilisateur, email)": "Search an account (name, username, email)",
+        "Rechercher": "Search",
+        "Créer un compte": "Create an account",
+        "Comptes": "Accounts",
+        "Email": "Email",
+        "État": "Status",
+        "Désactivé": "Deactivated",
+        "Bloqué": "Blocked",
+        "Actif": "Active",
+        "Pagination": "Pagination",
+        "Précédent": "Previous",
+        "Page %(p)d sur %(n)d": "Page %(p)d of %(n)d",
+        "Suivant": "Next",
+        "Les champs marqués d'un * sont obligatoires": "Fields marked * are required",
+        "Le formulaire contient des erreurs : corrigez les champs signalés.": "The form has errors: correct the fields shown.",
+        "Première habilitation": "First habilitation",
+    }
+)
+
+PLURALS = {("%(num)d compte", "%(num)d comptes"): ("%(num)d account", "%(num)d accounts")}
 for message in catalog:
-    if message.id:
+    if isinstance(message.id, tuple):
+        message.string = PLURALS.get(message.id, ("", ""))
+        if not message.string[0]:
+            missing.append(" / ".join(message.id))
+    elif message.id:
         message.string = ENGLISH.get(message.id, "")
         if not message.string:
             missing.append(message.id)
