@@ -45,16 +45,25 @@ class PermissionDeniedError(IdpError):
 
 @dataclass
 class Actor:
-    user: User
+    """A person (referent or support), or a provisioning client acting as support."""
+
+    user: User | None
     referent_of: set[int] = field(default_factory=set)
+    client_id: str | None = None
 
     @property
     def is_support(self) -> bool:
-        return self.user.is_support
+        return self.client_id is not None or bool(self.user and self.user.is_support)
+
+    @property
+    def username(self) -> str:
+        return self.user.username if self.user else f"client:{self.client_id}"
 
     @property
     def name(self) -> str:
-        """How the history names a person: "Given Family (username)"."""
+        """How the history names who acted: "Given Family (username)", or the client."""
+        if self.user is None:
+            return f"client {self.client_id}"
         full = f"{self.user.given_name} {self.user.family_name}".strip()
         return f"{full} ({self.user.username})" if full else self.user.username
 
@@ -90,11 +99,15 @@ class Administration:
     def actor(self, user: User) -> Actor:
         return Actor(user, habilitations.referent_establishments(self._db_session(), user))
 
+    def client_actor(self, client_id: str) -> Actor:
+        """A provisioning system holding the admin scope acts with support rights."""
+        return Actor(None, client_id=client_id)
+
     def can_manage(self, actor: Actor, user: User) -> bool:
         if actor.is_support:
             return True
         places = {h.establishment_id for h in habilitations.of_user(self._db_session(), user)}
-        return bool(places & actor.referent_of) or user.created_by == actor.user.username
+        return bool(places & actor.referent_of) or user.created_by == actor.username
 
     def require_manage(self, actor: Actor, user: User) -> None:
         if not self.can_manage(actor, user):
@@ -117,7 +130,7 @@ class Administration:
                 .query(Habilitation.user_id)
                 .filter(Habilitation.establishment_id.in_(actor.referent_of))
             )
-            query = query.filter(or_(User.id.in_(managed), User.created_by == actor.user.username))
+            query = query.filter(or_(User.id.in_(managed), User.created_by == actor.username))
         if text:
             like = f"%{text.strip()[:100]}%"
             query = query.filter(
@@ -170,7 +183,7 @@ class Administration:
             for name in ("phone", "fax", "mobile", "profession", "otp_required"):
                 if name in fields:
                     setattr(user, name, fields[name])
-            user.created_by = actor.user.username
+            user.created_by = actor.username
             self._add_habilitation(actor, user, first)
             session.commit()
         except Exception:
@@ -213,7 +226,7 @@ class Administration:
 
     def set_active(self, actor: Actor, user: User, active: bool) -> None:
         self.require_manage(actor, user)
-        if user.id == actor.user.id and not active:
+        if actor.user is not None and user.id == actor.user.id and not active:
             raise PermissionDeniedError("own_account")
         user.is_active = active
         self._audit(
@@ -243,7 +256,7 @@ class Administration:
             raise PermissionDeniedError("not_support")
         if habilitation.ended_at is None:
             habilitation.ended_at = datetime.now(UTC)
-            habilitation.ended_by = actor.user.username
+            habilitation.ended_by = actor.username
             user = session.get(User, habilitation.user_id)
             self._audit(
                 actor,
@@ -288,7 +301,7 @@ class Administration:
             valid_from=start,
             valid_to=new.valid_to,
             receives_mails=new.receives_mails,
-            created_by=actor.user.username,
+            created_by=actor.username,
         )
         session.add(habilitation)
         session.flush()

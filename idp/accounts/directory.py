@@ -75,3 +75,17 @@ def units_of(session: Session, establishment: Establishment) -> list[Unit]:
     return (
         session.query(Unit).filter_by(establishment_id=establishment.id).order_by(Unit.name).all()
     )
+
+
+def profile_by_code(session: Session, code: str) -> Profile:
+    found = session.query(Profile).filter_by(code=code).one_or_none()
+    if found is None:
+        raise NotFoundError("profile")
+    return found
+
+
+def establishment_by_finess(session: Session, finess: str) -> Establishment:
+    found = session.query(Establishment).filter_by(finess=finess).one_or_none()
+    if found is None:
+        raise NotFoundError("establishment")
+    return found

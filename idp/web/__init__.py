@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, abort, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from idp.web import account, admin, authorize, errors, pages, protocol
+from idp.web import account, admin, admin_api, authorize, errors, pages, protocol
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
 
@@ -18,12 +18,26 @@ def init_web(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     csrf.init_app(app)
     init_limits(app)
-    for blueprint in (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp):
+    for blueprint in (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp, admin_api.bp):
         app.register_blueprint(blueprint)
     csrf.exempt(protocol.bp)
+    csrf.exempt(admin_api.bp)
     csrf.exempt(authorize.authorize_endpoint)
     errors.register(app)
+    app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
+
+
+def _refuse_nul_bytes() -> None:
+    """NUL is never legitimate in our inputs, and PostgreSQL text cannot hold it."""
+    body = request.get_data(cache=True) if request.content_length else b""
+    if (
+        "\x00" in request.full_path
+        or b"\x00" in body
+        or b"\\u0000" in body
+        or any("\x00" in v for v in request.values.values())
+    ):
+        abort(400, description="NUL bytes are not accepted.")
 
 
 def _security_headers(response):  # type: ignore[no-untyped-def]

@@ -208,13 +208,16 @@ def _choices(form: Any, actor: Actor) -> None:
         if actor.is_support or e.id in actor.referent_of
     ]
     form.establishment_id.choices = [(e.id, f"{e.name} ({e.finess})") for e in places]
+    form.unit_id.choices = [(0, "—")] + [
+        (u.id, f"{e.name} — {u.name}") for e in places for u in directory.units_of(session, e)
+    ]
 
 
 def _habilitation(form: Any) -> NewHabilitation:
     return NewHabilitation(
         form.profile_id.data,
         form.establishment_id.data,
-        None,
+        form.unit_id.data or None,
         form.valid_from.data,
         form.valid_to.data,
         bool(form.receives_mails.data),

@@ -36,6 +36,7 @@ class HabilitationFields(FlaskForm):
     establishment_id = SelectField(
         _l("Localisation"), coerce=int, validators=[DataRequired(REQUIRED)]
     )
+    unit_id = SelectField(_l("Unité (facultatif)"), coerce=int, default=0)
     valid_from = DateField(_l("Valide du"), validators=[Optional()])
     valid_to = DateField(_l("au"), validators=[Optional()])
     receives_mails = BooleanField(_l("Réception des mails"))

@@ -15,7 +15,15 @@ from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger("idp.web")
 
-API_PREFIXES = ("/token", "/introspect", "/revoke", "/userinfo", "/jwks.json", "/.well-known")
+API_PREFIXES = (
+    "/token",
+    "/introspect",
+    "/revoke",
+    "/userinfo",
+    "/jwks.json",
+    "/.well-known",
+    "/api/",
+)
 
 
 def wants_json() -> bool:

@@ -69,7 +69,7 @@ def test_confidential_client_may_skip_pkce(rp, make):
 
 
 def test_unknown_scope_is_refused(rp):
-    result = error_of(rp.start(rp.request(scope="openid admin")))
+    result = error_of(rp.start(rp.request(scope="openid superpowers")))
     assert result["error"] == "invalid_scope"
 
 

@@ -129,3 +129,17 @@ def test_pages_send_security_headers(client):
     assert response.headers["X-Frame-Options"] == "DENY"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
     assert response.headers["Cache-Control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/admin/v1/accounts?q=a%00b", "/login?request=%00", "/authorize?client_id=%00"]
+)
+def test_nul_bytes_are_refused_everywhere(client, path):
+    assert client.get(path).status_code == 400
+
+
+def test_nul_bytes_in_json_are_refused(client):
+    response = client.post(
+        "/api/admin/v1/accounts", data=b'{"username": "a\\u0000b"}', content_type="application/json"
+    )
+    assert response.status_code == 400

@@ -33,7 +33,7 @@ def test_valid_registration_passes():
         {"token_endpoint_auth_method": "none", "grant_types": ["client_credentials"]},
         {"token_endpoint_auth_method": "private_key_jwt"},
         {"token_endpoint_auth_method": "private_key_jwt", "jwks": {"keys": [{"kty": "nope"}]}},
-        {"scope": "openid admin"},
+        {"scope": "openid superpowers"},
     ],
 )
 def test_invalid_registrations_are_refused(fields):

@@ -1,0 +1,244 @@
+"""The JSON admin API: the referents' rules, for systems that provision accounts.
+
+Bodies are validated against the schemas of the OpenAPI document served at
+``/api/admin/v1/openapi.json``; every rule is the domain's (``accounts.administration``).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
+from flask import Blueprint, Response, current_app, jsonify, request
+from jsonschema import Draft202012Validator, FormatChecker
+
+from idp.accounts import directory, habilitations, users
+from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError
+from idp.errors import ConflictError, NotFoundError
+from idp.storage.models import Habilitation, User
+from idp.web import admin_openapi
+from idp.web.context import ctx, provider
+
+bp = Blueprint("admin_api", __name__, url_prefix="/api/admin/v1")
+SCOPE = "admin"
+CHECKER = FormatChecker()
+VALIDATORS = {
+    name: Draft202012Validator(schema, format_checker=CHECKER)
+    for name, schema in {
+        "new": admin_openapi.ACCOUNT_NEW,
+        "patch": admin_openapi.ACCOUNT_PATCH,
+        "state": admin_openapi.STATE,
+        "habilitation": admin_openapi.HABILITATION_IN,
+    }.items()
+}
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, error: str, description: str) -> None:
+        super().__init__(description)
+        self.status, self.error, self.description = status, error, description
+
+
+@bp.errorhandler(ApiError)
+def _api_error(error: ApiError) -> Response:
+    response = jsonify(error=error.error, error_description=error.description)
+    response.status_code = error.status
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = f'Bearer realm="{ctx().issuer}"'
+    return response
+
+
+@bp.errorhandler(PermissionDeniedError)
+def _forbidden(error: PermissionDeniedError) -> Response:
+    return _api_error(ApiError(403, "forbidden", error.reason))
+
+
+@bp.errorhandler(NotFoundError)
+def _missing(error: NotFoundError) -> Response:
+    return _api_error(ApiError(404, "not_found", f"no such {error}"))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return jsonify(admin_openapi.document(ctx().issuer))
+
+
+@bp.get("/accounts")
+def search() -> Response:
+    actor = _actor()
+    text = request.args.get("q", "")[:100]
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) <= 100000:
+        raise ApiError(400, "invalid_request", "page: an integer from 1")
+    rows, total = _admin().search(actor, text, int(page))
+    return jsonify(items=[_account(u) for u in rows], total=total, page=int(page))
+
+
+@bp.post("/accounts")
+def create() -> tuple[Response, int]:
+    actor = _actor()
+    body = _body("new")
+    fields = {k: v for k, v in body.items() if k not in ("habilitation", "send_mail")}
+    try:
+        user = _admin().create_account(
+            actor,
+            fields,
+            _new_habilitation(body["habilitation"]),
+            bool(body.get("send_mail", False)),
+        )
+    except ConflictError as exc:
+        raise ApiError(409, "conflict", "username already taken") from exc
+    except (users.InvalidUserError, ValueError) as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from exc
+    return jsonify(_account(user)), 201
+
+
+@bp.get("/accounts/<username>")
+def read(username: str) -> Response:
+    return jsonify(_account(_managed(_actor(), username)))
+
+
+@bp.patch("/accounts/<username>")
+def update(username: str) -> Response:
+    actor = _actor()
+    user = _managed(actor, username)
+    try:
+        _admin().update_account(actor, user, _body("patch"))
+    except users.InvalidUserError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from exc
+    return jsonify(_account(user))
+
+
+@bp.post("/accounts/<username>/state")
+def state(username: str) -> Response:
+    actor = _actor()
+    user = _managed(actor, username)
+    body = _body("state")
+    if "blocked" in body:
+        _admin().set_blocked(actor, user, body["blocked"])
+    if "active" in body:
+        _admin().set_active(actor, user, body["active"])
+    return jsonify(_account(user))
+
+
+@bp.post("/accounts/<username>/habilitations")
+def add_habilitation(username: str) -> tuple[Response, int]:
+    actor = _actor()
+    user = _managed(actor, username)
+    try:
+        added = _admin().add_habilitation(actor, user, _new_habilitation(_body("habilitation")))
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from exc
+    return jsonify(_habilitation(added)), 201
+
+
+@bp.delete("/habilitations/<int:habilitation_id>")
+def end_habilitation(habilitation_id: int) -> tuple[str, int]:
+    _admin().end_habilitation(_actor(), habilitation_id)
+    return "", 204
+
+
+def _admin():  # type: ignore[no-untyped-def]
+    return current_app.extensions["idp.admin"]
+
+
+def _actor() -> Actor:
+    """Who calls: the token's person, or its client (client_credentials) as support."""
+    try:
+        token = provider().protector.acquire_token([SCOPE])
+    except MissingAuthorizationError as exc:
+        raise ApiError(401, "invalid_token", "send an access token with the admin scope") from exc
+    except OAuth2Error as exc:
+        raise ApiError(exc.status_code or 401, exc.error, exc.description or "") from exc
+    if token.get("sub") == token.get("client_id"):
+        return _admin().client_actor(str(token["client_id"]))
+    user = users.get_by_subject(ctx().db_session(), str(token.get("sub")))
+    if not users.may_hold_tokens(ctx().db_session(), user):
+        raise ApiError(401, "invalid_token", "the account is no longer active")
+    return _admin().actor(user)
+
+
+def _managed(actor: Actor, username: str) -> User:
+    user = users.get_by_username(ctx().db_session(), username[:150])
+    if user is None:
+        raise NotFoundError("account")
+    return _admin().account(actor, user.id)
+
+
+def _body(schema: str) -> dict[str, Any]:
+    if not request.is_json:
+        raise ApiError(
+            415 if request.data else 400,
+            "invalid_request",
+            "send a JSON body (Content-Type: application/json)",
+        )
+    body = request.get_json(silent=True)
+    if body is None:
+        raise ApiError(400, "invalid_request", "the body is not valid JSON")
+    errors = sorted(VALIDATORS[schema].iter_errors(body), key=lambda e: list(e.path))
+    if errors:
+        where = "/".join(str(p) for p in errors[0].path) or "body"
+        raise ApiError(400, "invalid_request", f"{where}: {errors[0].message}"[:300])
+    return body
+
+
+def _new_habilitation(data: dict[str, Any]) -> NewHabilitation:
+    session = ctx().db_session()
+    profile = directory.profile_by_code(session, data["profile"])
+    place = directory.establishment_by_finess(session, data["establishment"])
+    unit_id = None
+    if data.get("unit"):
+        unit = next((u for u in directory.units_of(session, place) if u.name == data["unit"]), None)
+        if unit is None:
+            raise NotFoundError("unit")
+        unit_id = unit.id
+    return NewHabilitation(
+        profile.id,
+        place.id,
+        unit_id,
+        _date(data.get("valid_from")),
+        _date(data.get("valid_to")),
+        bool(data.get("receives_mails")),
+    )
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError as exc:
+        raise ApiError(400, "invalid_request", f"not a date: {value[:20]}") from exc
+
+
+def _account(user: User) -> dict[str, Any]:
+    rows = habilitations.of_user(ctx().db_session(), user)
+    return {
+        "username": user.username,
+        "sub": user.subject,
+        "email": user.email,
+        "email_verified": user.email_verified,
+        "family_name": user.family_name,
+        "given_name": user.given_name,
+        "phone": user.phone,
+        "fax": user.fax,
+        "mobile": user.mobile,
+        "profession": user.profession,
+        "otp_required": user.otp_required,
+        "active": user.is_active,
+        "blocked": users.is_blocked(user),
+        "habilitations": [_habilitation(h) for h in rows],
+    }
+
+
+def _habilitation(h: Habilitation) -> dict[str, Any]:
+    return {
+        "id": h.id,
+        "profile": h.profile.code,
+        "module": h.profile.module,
+        "establishment": h.establishment.finess,
+        "unit": h.unit.name if h.unit else None,
+        "valid_from": h.valid_from.isoformat(),
+        "valid_to": h.valid_to.isoformat() if h.valid_to else None,
+        "receives_mails": h.receives_mails,
+        "ended_at": h.ended_at.isoformat() if h.ended_at else None,
+    }
