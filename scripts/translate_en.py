@@ -263,6 +263,15 @@ ENGLISH.update(
     }
 )
 
+ENGLISH.update(
+    {
+        "Unité (facultatif)": "Unit (optional)",
+        "Réception des mails : %(v)s, changer": "Receives mails: %(v)s, change",
+        "oui": "yes",
+        "non": "no",
+    }
+)
+
 PLURALS = {("%(num)d compte", "%(num)d comptes"): ("%(num)d account", "%(num)d accounts")}
 for message in catalog:
     if isinstance(message.id, tuple):

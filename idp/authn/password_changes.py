@@ -75,7 +75,7 @@ class PasswordChanges:
             actor,
             "user.password_changed",
             f"user:{user.subject}",
-            description="Changement de mot de passe",
+            description="La modification de mot de passe a été effectuée.",
             devices_revoked=revoked,
         )
         session.commit()

@@ -160,6 +160,14 @@ def end_habilitation(habilitation_id: int) -> Response:
     return redirect(request.referrer or url_for("admin.accounts"))
 
 
+@bp.post("/habilitations/<int:habilitation_id>/mails")
+def toggle_mails(habilitation_id: int) -> Response:
+    actor = _actor()
+    _require_action()
+    _admin().set_receives_mails(actor, habilitation_id, request.form.get("value") == "1")
+    return redirect(request.referrer or url_for("admin.accounts"))
+
+
 @bp.post("/accounts/<int:user_id>/<any(block, unblock, deactivate, reactivate):action>")
 def change_state(user_id: int, action: str) -> Response:
     actor = _actor()

@@ -168,3 +168,19 @@ def test_my_referents_lists_the_referents_of_my_places(app, make, rp, world):
     referent = users.get_by_username(db.session, "ref-here")
     assert referent.email in page
     assert "Mes habilitations" in browser.client.get("/account").get_data(as_text=True)
+
+
+def test_referent_toggles_mail_reception_but_not_elsewhere(client, world):
+    local_h = habilitations.of_user(db.session, world["local"])[0]
+    foreign_h = habilitations.of_user(db.session, world["foreign"])[0]
+    token = token_of(client, "/admin/accounts/new")
+    client.post(
+        f"/admin/habilitations/{local_h.id}/mails", data={"csrf_token": token, "value": "1"}
+    )
+    refused = client.post(
+        f"/admin/habilitations/{foreign_h.id}/mails", data={"csrf_token": token, "value": "1"}
+    )
+    db.session.refresh(local_h)
+    db.session.refresh(foreign_h)
+    assert local_h.receives_mails is True and foreign_h.receives_mails is False
+    assert refused.status_code == 403

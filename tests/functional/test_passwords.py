@@ -113,7 +113,9 @@ def test_link_sets_password_once_and_old_password_stops_working(app, client, mak
     rp.start(auth)
     assert rp.login(auth, "fred").status_code == 401  # old password
     events = db.session.query(AuditEvent).filter_by(action="user.password_changed").all()
-    assert [e.details["description"] for e in events] == ["Changement de mot de passe"]
+    assert [e.details["description"] for e in events] == [
+        "La modification de mot de passe a été effectuée."
+    ]
 
 
 @pytest.mark.parametrize(
