@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from abc import ABC, abstractmethod
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -22,11 +23,12 @@ def code_in(message: EmailMessage) -> str:
     return match.group(1)
 
 
-class Mailbox:
+class Mailbox(ABC):
     """Messages in the order they were sent, filtered by recipient."""
 
+    @abstractmethod
     def all(self) -> list[EmailMessage]:
-        raise NotImplementedError
+        """Every message received so far, oldest first."""
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
         return [m for m in self.all() if to is None or m["To"] == to]

@@ -22,7 +22,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from idp.accounts import directory, habilitations
-from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError, understaffed
+from idp.accounts.administration import (
+    EDITABLE,
+    Actor,
+    NewHabilitation,
+    PermissionDeniedError,
+    understaffed,
+)
 from idp.accounts.users import InvalidUserError
 from idp.errors import ConflictError, NotFoundError
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
@@ -89,18 +95,7 @@ def new_account() -> Response | str | tuple[str, int]:
     form = NewAccountForm()
     _choices(form, actor)
     if form.validate_on_submit():
-        fields = _fields(
-            form,
-            "username",
-            "email",
-            "family_name",
-            "given_name",
-            "phone",
-            "fax",
-            "mobile",
-            "profession",
-            "otp_required",
-        )
+        fields = _fields(form, "username", *EDITABLE)
         try:
             user = _admin().create_account(actor, fields, _habilitation(form), form.send_mail.data)
         except (InvalidUserError, ConflictError, ValueError) as error:
@@ -116,17 +111,7 @@ def account(user_id: int) -> Response | str | tuple[str, int]:
     user = _admin().account(actor, user_id)
     form = AccountForm(obj=user)
     if form.validate_on_submit():
-        fields = _fields(
-            form,
-            "email",
-            "family_name",
-            "given_name",
-            "phone",
-            "fax",
-            "mobile",
-            "profession",
-            "otp_required",
-        )
+        fields = _fields(form, *EDITABLE)
         try:
             _admin().update_account(actor, user, fields)
         except InvalidUserError as error:
