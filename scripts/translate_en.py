@@ -272,6 +272,13 @@ ENGLISH.update(
     }
 )
 
+ENGLISH.update(
+    {
+        "Identifiant national (RPPS, ADELI…) pour la carte CPS": "National identifier (RPPS, ADELI…) for the CPS card",
+        "Cet identifiant national est déjà rattaché à un autre compte.": "This national identifier is already linked to another account.",
+    }
+)
+
 PLURALS = {("%(num)d compte", "%(num)d comptes"): ("%(num)d account", "%(num)d accounts")}
 for message in catalog:
     if isinstance(message.id, tuple):

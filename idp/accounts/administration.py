@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from idp.accounts import audit, habilitations, users
 from idp.accounts.directory import get_establishment, get_profile
 from idp.authn.passwords import Passwords
+from idp.authn.psc import links as psc_links
 from idp.errors import IdpError, NotFoundError
 from idp.storage.models import AuditEvent, Establishment, Habilitation, Unit, User
 
@@ -196,6 +197,7 @@ class Administration:
     def update_account(self, actor: Actor, user: User, fields: dict[str, Any]) -> list[str]:
         """Change personal information; the username never changes. Returns what changed."""
         self.require_manage(actor, user)
+        self._set_national_id(actor, user, fields.get("national_id"))
         changed = [
             name for name in EDITABLE if name in fields and getattr(user, name) != fields[name]
         ]
@@ -211,6 +213,16 @@ class Administration:
             if "email" in changed:
                 self._send_welcome(user)
         return changed
+
+    def _set_national_id(self, actor: Actor, user: User, value: str | None) -> None:
+        """The PSC national identifier: free text, unique (AlreadyLinkedError otherwise)."""
+        if value is None or (value.strip() or None) == user.national_id:
+            return
+        if value.strip():
+            psc_links.link(self._db_session(), user, value, actor.name)
+        else:
+            psc_links.unlink(self._db_session(), user, actor.name)
+        self._db_session().commit()
 
     def set_blocked(self, actor: Actor, user: User, blocked: bool) -> None:
         self.require_manage(actor, user)

@@ -30,6 +30,7 @@ from idp.accounts.administration import (
     understaffed,
 )
 from idp.accounts.users import InvalidUserError
+from idp.authn.psc.links import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
 from idp.web.context import ctx, current_sid
@@ -111,11 +112,15 @@ def account(user_id: int) -> Response | str | tuple[str, int]:
     user = _admin().account(actor, user_id)
     form = AccountForm(obj=user)
     if form.validate_on_submit():
-        fields = _fields(form, *EDITABLE)
+        fields = _fields(form, *EDITABLE, "national_id")
         try:
             _admin().update_account(actor, user, fields)
         except InvalidUserError as error:
             form.email.errors.append(_message(error))
+        except AlreadyLinkedError:
+            form.national_id.errors.append(
+                _("Cet identifiant national est déjà rattaché à un autre compte.")
+            )
         else:
             return redirect(url_for("admin.account", user_id=user.id))
     return _account_page(actor, user, form, AddHabilitationForm(formdata=None))

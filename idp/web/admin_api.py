@@ -15,6 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import directory, habilitations, users
 from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError
+from idp.authn.psc.links import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.storage.models import Habilitation, User
 from idp.web import admin_openapi
@@ -107,6 +108,8 @@ def update(username: str) -> Response:
         _admin().update_account(actor, user, _body("patch"))
     except users.InvalidUserError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from exc
+    except AlreadyLinkedError as exc:
+        raise ApiError(409, "conflict", "national_id is linked to another account") from exc
     return jsonify(_account(user))
 
 
@@ -224,6 +227,7 @@ def _account(user: User) -> dict[str, Any]:
         "mobile": user.mobile,
         "profession": user.profession,
         "otp_required": user.otp_required,
+        "national_id": user.national_id or "",
         "active": user.is_active,
         "blocked": users.is_blocked(user),
         "habilitations": [_habilitation(h) for h in rows],

@@ -28,6 +28,10 @@ class AccountForm(FlaskForm):
         _l("Profession*"), validators=[DataRequired(REQUIRED), Length(max=100)]
     )
     otp_required = BooleanField(_l("Double authentification"))
+    national_id = StringField(
+        _l("Identifiant national (RPPS, ADELI…) pour la carte CPS"),
+        validators=[Optional(), Length(max=100)],
+    )
     submit = SubmitField(_l("Enregistrer"))
 
 

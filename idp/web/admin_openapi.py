@@ -39,6 +39,11 @@ ACCOUNT_FIELDS = {
     "mobile": OPTIONAL_TEXT,
     "profession": {"type": "string", "minLength": 1, "maxLength": 100},
     "otp_required": {"type": "boolean"},
+    "national_id": {
+        "type": "string",
+        "maxLength": 100,
+        "description": "Pro Santé Connect SubjectNameID; empty string unlinks",
+    },
 }
 ACCOUNT_NEW = {
     "type": "object",
@@ -192,6 +197,7 @@ def document(issuer: str) -> dict[str, Any]:
                     "responses": {
                         "200": {"description": "account", **_json(ACCOUNT_OUT)},
                         **common,
+                        **_errors(409),
                     },
                 },
             },

@@ -154,3 +154,21 @@ def test_unknown_profile_or_establishment_is_404(client, world, client_token):
     body = new_account(world, "ghost")
     body["habilitation"]["profile"] = "NOPE"
     assert call(client, "POST", "/accounts", client_token, json=body).status_code == 404
+
+
+def test_national_identifier_through_the_api(client, world, client_token, make):
+    make.user("holder", national_id="810000000017")
+    assert (
+        call(
+            client, "POST", "/accounts", client_token, json=new_account(world, "psc-user")
+        ).status_code
+        == 201
+    )
+    taken = call(
+        client, "PATCH", "/accounts/psc-user", client_token, json={"national_id": "810000000017"}
+    )
+    assert taken.status_code == 409
+    done = call(
+        client, "PATCH", "/accounts/psc-user", client_token, json={"national_id": "810000000025"}
+    )
+    assert done.get_json()["national_id"] == "810000000025"

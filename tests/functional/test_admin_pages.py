@@ -184,3 +184,20 @@ def test_referent_toggles_mail_reception_but_not_elsewhere(client, world):
     db.session.refresh(foreign_h)
     assert local_h.receives_mails is True and foreign_h.receives_mails is False
     assert refused.status_code == 403
+
+
+def test_referent_records_the_national_identifier_once(client, world, make):
+    make.user("holder", national_id="810000000017")
+    local = world["local"]
+    token = token_of(client, "/admin/accounts/new")
+    base = {
+        "csrf_token": token,
+        "family_name": "Local",
+        "email": local.email,
+        "profession": "Médecin",
+    }
+    taken = client.post(f"/admin/accounts/{local.id}", data={**base, "national_id": "810000000017"})
+    assert taken.status_code == 400 and "déjà rattaché" in taken.get_data(as_text=True)
+    client.post(f"/admin/accounts/{local.id}", data={**base, "national_id": "810000000025"})
+    db.session.refresh(local)
+    assert local.national_id == "810000000025"

@@ -1,0 +1,1 @@
+"""Pro Santé Connect (PSC) federation: what PSC says about a professional, and account links."""

@@ -1,0 +1,62 @@
+"""Linking a PSC identity to a local account, on the national identifier only (PSC.md).
+
+A referent may have recorded the identifier on the account; otherwise the person binds it once
+after a password login. An identifier bound to another account is refused. Links and unlinks are
+audited. ``otherIds`` find an account recorded under an older identifier (ADELI → RPPS), which
+is then moved to the current one.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from idp.accounts import audit
+from idp.authn.psc.claims import PscIdentity
+from idp.errors import IdpError
+from idp.storage.models import User
+
+
+class AlreadyLinkedError(IdpError):
+    """The national identifier belongs to another account."""
+
+
+def find_account(session: Session, identity: PscIdentity) -> User | None:
+    """The account bound to this professional, following identifier changes."""
+    for identifier in identity.linkable_ids():
+        user = session.query(User).filter_by(national_id=identifier).one_or_none()
+        if user is not None:
+            if user.national_id != identity.national_id:
+                _record(
+                    session,
+                    user,
+                    identity.national_id,
+                    "system",
+                    f"Identifiant national mis à jour ({user.national_id} → "
+                    f"{identity.national_id})",
+                )
+            return user
+    return None
+
+
+def link(session: Session, user: User, national_id: str, actor: str) -> None:
+    """Bind ``national_id`` to ``user``; AlreadyLinkedError if another account holds it."""
+    national_id = national_id.strip()[:100]
+    other = session.query(User).filter_by(national_id=national_id).one_or_none()
+    if other is not None and other.id != user.id:
+        raise AlreadyLinkedError(national_id)
+    _record(
+        session, user, national_id, actor, "Rattachement Pro Santé Connect (identifiant national)"
+    )
+
+
+def unlink(session: Session, user: User, actor: str) -> None:
+    if user.national_id is not None:
+        _record(session, user, None, actor, "Détachement Pro Santé Connect")
+
+
+def _record(
+    session: Session, user: User, national_id: str | None, actor: str, description: str
+) -> None:
+    user.national_id = national_id
+    audit.record(session, actor, "user.psc_link", f"user:{user.subject}", description=description)
+    session.flush()
