@@ -55,6 +55,8 @@ def print_demo(issuer: str) -> None:
     click.echo(f"""
 Demo data (development only):
   user                 {DEMO_USER["username"]} / {DEMO_USER["password"]}
+  referents            referent-ehpad, referent-ehpad2 (same password)
+  support              support-ara (same password)
   confidential client  {DEMO_CONFIDENTIAL.client_id} / {DEMO_CONFIDENTIAL_SECRET}
                        redirect_uri {DEMO_CONFIDENTIAL.redirect_uris[0]}
   public client (PKCE) {DEMO_PUBLIC.client_id}
