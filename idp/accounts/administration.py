@@ -18,11 +18,19 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit, habilitations, users
-from idp.accounts.directory import get_establishment, get_profile
+from idp.accounts.directory import (
+    establishment_by_finess,
+    get_establishment,
+    get_profile,
+    list_establishments,
+    list_profiles,
+    profile_by_code,
+    units_of,
+)
 from idp.authn.passwords import Passwords
 from idp.authn.psc import links as psc_links
 from idp.errors import IdpError, NotFoundError
-from idp.storage.models import AuditEvent, Establishment, Habilitation, Unit, User
+from idp.storage.models import AuditEvent, Establishment, Habilitation, Profile, Unit, User
 
 EDITABLE = (
     "email",
@@ -162,6 +170,50 @@ class Administration:
     def history(self, actor: Actor, user: User) -> list[AuditEvent]:
         self.require_manage(actor, user)
         return audit.history(self._db_session(), f"user:{user.subject}")
+
+    def actor_for_subject(self, subject: str) -> Actor | None:
+        """The acting person of an access token, if the account may still use tokens."""
+        user = users.get_by_subject(self._db_session(), subject)
+        return self.actor(user) if users.may_hold_tokens(self._db_session(), user) else None
+
+    def account_by_username(self, actor: Actor, username: str) -> User:
+        user = users.get_by_username(self._db_session(), username[:150])
+        if user is None:
+            raise NotFoundError("account")
+        self.require_manage(actor, user)
+        return user
+
+    def habilitations_of(self, actor: Actor, user: User) -> list[Habilitation]:
+        self.require_manage(actor, user)
+        return habilitations.of_user(self._db_session(), user)
+
+    def understaffed(self, actor: Actor) -> list[tuple[Establishment, int]]:
+        """What support is warned about; nothing for referents."""
+        return understaffed(self._db_session()) if actor.is_support else []
+
+    def choices(self, actor: Actor) -> tuple[list[Profile], list[Establishment], list[Unit]]:
+        """The profiles, places and units this actor may give habilitations with."""
+        session = self._db_session()
+        profiles = [p for p in list_profiles(session) if actor.is_support or not p.is_referent]
+        places = [
+            e for e in list_establishments(session) if actor.is_support or e.id in actor.referent_of
+        ]
+        return profiles, places, [u for e in places for u in units_of(session, e)]
+
+    def habilitation_from_codes(
+        self, profile: str, finess: str, unit: str | None
+    ) -> tuple[int, int, int | None]:
+        """Ids for the stable identifiers other systems use (profile code, FINESS, unit name)."""
+        session = self._db_session()
+        found_profile = profile_by_code(session, profile)
+        place = establishment_by_finess(session, finess)
+        unit_id = None
+        if unit:
+            match = next((u for u in units_of(session, place) if u.name == unit), None)
+            if match is None:
+                raise NotFoundError("unit")
+            unit_id = match.id
+        return found_profile.id, place.id, unit_id
 
     # --- changing accounts -------------------------------------------------------------
     def create_account(

@@ -21,19 +21,18 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from idp.accounts import directory, habilitations
+from idp.accounts import habilitations
 from idp.accounts.administration import (
     EDITABLE,
     Actor,
     NewHabilitation,
     PermissionDeniedError,
-    understaffed,
 )
 from idp.accounts.users import InvalidUserError
 from idp.authn.psc.links import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
-from idp.web.context import ctx, current_sid
+from idp.web.context import current_sid
 from idp.web.errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -78,7 +77,7 @@ def accounts() -> str:
     page = request.args.get("page", "1")
     page_number = int(page) if page.isdigit() and 0 < int(page) < 100000 else 1
     rows, total = _admin().search(actor, text, page_number, PER_PAGE)
-    warnings = understaffed(ctx().db_session()) if actor.is_support else []
+    warnings = _admin().understaffed(actor)
     return render_template(
         "admin/accounts.html",
         rows=rows,
@@ -174,40 +173,31 @@ def _account_page(
     actor: Actor, user: Any, form: AccountForm, add_form: AddHabilitationForm, status: int = 200
 ) -> tuple[str, int]:
     _choices(add_form, actor)
-    session = ctx().db_session()
+    rows = _admin().habilitations_of(actor, user)
     page = render_template(
         "admin/account.html",
         user=user,
         form=form,
         add_form=add_form,
         action=ActionForm(),
-        habilitations=habilitations.of_user(session, user),
+        habilitations=rows,
         today=habilitations.today(),
         history=_admin().history(actor, user),
         blocked=user.blocked_until is not None,
         manageable={
-            h.id
-            for h in habilitations.of_user(session, user)
-            if actor.is_support or h.establishment_id in actor.referent_of
+            h.id for h in rows if actor.is_support or h.establishment_id in actor.referent_of
         },
     )
     return page, 400 if form.errors or add_form.errors else status
 
 
 def _choices(form: Any, actor: Actor) -> None:
-    session = ctx().db_session()
-    profiles = [
-        p for p in directory.list_profiles(session) if actor.is_support or not p.is_referent
-    ]
+    profiles, places, units = _admin().choices(actor)
+    names = {e.id: e.name for e in places}
     form.profile_id.choices = [(p.id, p.label) for p in profiles]
-    places = [
-        e
-        for e in directory.list_establishments(session)
-        if actor.is_support or e.id in actor.referent_of
-    ]
     form.establishment_id.choices = [(e.id, f"{e.name} ({e.finess})") for e in places]
     form.unit_id.choices = [(0, "—")] + [
-        (u.id, f"{e.name} — {u.name}") for e in places for u in directory.units_of(session, e)
+        (u.id, f"{names[u.establishment_id]} — {u.name}") for u in units
     ]
 
 

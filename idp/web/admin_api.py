@@ -13,7 +13,7 @@ from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Blueprint, Response, current_app, jsonify, request
 from jsonschema import Draft202012Validator, FormatChecker
 
-from idp.accounts import directory, habilitations, users
+from idp.accounts import users
 from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError
 from idp.authn.psc.links import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
@@ -73,7 +73,7 @@ def search() -> Response:
     if not page.isdigit() or not 0 < int(page) <= 100000:
         raise ApiError(400, "invalid_request", "page: an integer from 1")
     rows, total = _admin().search(actor, text, int(page))
-    return jsonify(items=[_account(u) for u in rows], total=total, page=int(page))
+    return jsonify(items=[_account(actor, u) for u in rows], total=total, page=int(page))
 
 
 @bp.post("/accounts")
@@ -92,12 +92,13 @@ def create() -> tuple[Response, int]:
         raise ApiError(409, "conflict", "username already taken") from exc
     except (users.InvalidUserError, ValueError) as exc:
         raise ApiError(400, "invalid_request", str(exc)) from exc
-    return jsonify(_account(user)), 201
+    return jsonify(_account(actor, user)), 201
 
 
 @bp.get("/accounts/<username>")
 def read(username: str) -> Response:
-    return jsonify(_account(_managed(_actor(), username)))
+    actor = _actor()
+    return jsonify(_account(actor, _managed(actor, username)))
 
 
 @bp.patch("/accounts/<username>")
@@ -110,7 +111,7 @@ def update(username: str) -> Response:
         raise ApiError(400, "invalid_request", str(exc)) from exc
     except AlreadyLinkedError as exc:
         raise ApiError(409, "conflict", "national_id is linked to another account") from exc
-    return jsonify(_account(user))
+    return jsonify(_account(actor, user))
 
 
 @bp.post("/accounts/<username>/state")
@@ -122,7 +123,7 @@ def state(username: str) -> Response:
         _admin().set_blocked(actor, user, body["blocked"])
     if "active" in body:
         _admin().set_active(actor, user, body["active"])
-    return jsonify(_account(user))
+    return jsonify(_account(actor, user))
 
 
 @bp.post("/accounts/<username>/habilitations")
@@ -156,17 +157,14 @@ def _actor() -> Actor:
         raise ApiError(exc.status_code or 401, exc.error, exc.description or "") from exc
     if token.get("sub") == token.get("client_id"):
         return _admin().client_actor(str(token["client_id"]))
-    user = users.get_by_subject(ctx().db_session(), str(token.get("sub")))
-    if not users.may_hold_tokens(ctx().db_session(), user):
+    actor = _admin().actor_for_subject(str(token.get("sub")))
+    if actor is None:
         raise ApiError(401, "invalid_token", "the account is no longer active")
-    return _admin().actor(user)
+    return actor
 
 
 def _managed(actor: Actor, username: str) -> User:
-    user = users.get_by_username(ctx().db_session(), username[:150])
-    if user is None:
-        raise NotFoundError("account")
-    return _admin().account(actor, user.id)
+    return _admin().account_by_username(actor, username)
 
 
 def _body(schema: str) -> dict[str, Any]:
@@ -187,18 +185,12 @@ def _body(schema: str) -> dict[str, Any]:
 
 
 def _new_habilitation(data: dict[str, Any]) -> NewHabilitation:
-    session = ctx().db_session()
-    profile = directory.profile_by_code(session, data["profile"])
-    place = directory.establishment_by_finess(session, data["establishment"])
-    unit_id = None
-    if data.get("unit"):
-        unit = next((u for u in directory.units_of(session, place) if u.name == data["unit"]), None)
-        if unit is None:
-            raise NotFoundError("unit")
-        unit_id = unit.id
+    profile_id, place_id, unit_id = _admin().habilitation_from_codes(
+        data["profile"], data["establishment"], data.get("unit")
+    )
     return NewHabilitation(
-        profile.id,
-        place.id,
+        profile_id,
+        place_id,
         unit_id,
         _date(data.get("valid_from")),
         _date(data.get("valid_to")),
@@ -213,8 +205,8 @@ def _date(value: str | None) -> date | None:
         raise ApiError(400, "invalid_request", f"not a date: {value[:20]}") from exc
 
 
-def _account(user: User) -> dict[str, Any]:
-    rows = habilitations.of_user(ctx().db_session(), user)
+def _account(actor: Actor, user: User) -> dict[str, Any]:
+    rows = _admin().habilitations_of(actor, user)
     return {
         "username": user.username,
         "sub": user.subject,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import (
     Blueprint,
     Response,
@@ -132,19 +134,9 @@ def code() -> Response | str:
         return _restart(pending)
     form = OtpForm()
     if form.validate_on_submit():
-        try:
-            step = password_login().complete(
-                challenge.id, form.otp.data, request.headers.get("User-Agent", "")
-            )
-        except WrongCodeError as error:
-            form.otp.errors.append(
-                _("Code incorrect. Il vous reste %(n)d essai(s).", n=error.remaining)
-            )
-        except ChallengeExpiredError:
-            return _restart(pending)
-        else:
-            session.pop(CHALLENGE_KEY, None)
-            return _signed_in(step, pending)
+        done = _submit_code(form, password_login().complete, challenge.id, CHALLENGE_KEY, pending)
+        if done is not None:
+            return done
     return _code_page(form, challenge, pending, status=400 if form.errors else 200)
 
 
@@ -157,19 +149,11 @@ def app_code() -> Response | str | tuple[str, int]:
         return _restart(pending)
     form = AppCodeForm()
     if form.validate_on_submit():
-        try:
-            step = password_login().complete_with_app(
-                challenge_id, form.otp.data, request.headers.get("User-Agent", "")
-            )
-        except WrongCodeError as error:
-            form.otp.errors.append(
-                _("Code incorrect. Il vous reste %(n)d essai(s).", n=error.remaining)
-            )
-        except ChallengeExpiredError:
-            return _restart(pending)
-        else:
-            session.pop(APP_CHALLENGE_KEY, None)
-            return _signed_in(step, pending)
+        done = _submit_code(
+            form, password_login().complete_with_app, challenge_id, APP_CHALLENGE_KEY, pending
+        )
+        if done is not None:
+            return done
     page = render_template("app_code.html", form=form, pending=pending)
     return page, 400 if form.errors else 200
 
@@ -235,6 +219,23 @@ def consent() -> Response | str:
             provider().record_consent(current_sid(), pending, scopes)
         return _follow(provider().authorize(_params(pending), current_sid(), pending, allowed))
     return _follow(provider().authorize(_params(pending), current_sid(), pending))
+
+
+def _submit_code(
+    form: Any, complete: Any, challenge_id: str, key: str, pending: PendingRequest | None
+) -> Response | None:
+    """Post an email or app code; the response to send, or None to show the form again."""
+    try:
+        step = complete(challenge_id, form.otp.data, request.headers.get("User-Agent", ""))
+    except WrongCodeError as error:
+        form.otp.errors.append(
+            _("Code incorrect. Il vous reste %(n)d essai(s).", n=error.remaining)
+        )
+        return None
+    except ChallengeExpiredError:
+        return _restart(pending)
+    session.pop(key, None)
+    return _signed_in(step, pending)
 
 
 def _signed_in(step: LoginStep, pending: PendingRequest | None) -> Response:
