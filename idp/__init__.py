@@ -20,6 +20,8 @@ from idp.authn.login import LockoutPolicy, PasswordLogin
 from idp.authn.otp import EmailOtp
 from idp.authn.password_changes import PasswordChanges
 from idp.authn.passwords import Passwords
+from idp.authn.psc.client import PscClient
+from idp.authn.psc.federation import PscFederation
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.authn.throttle import LoginThrottle
@@ -106,6 +108,10 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
             rotation_days=settings.key_rotation_days,
         ),
     )
+    if settings.psc_enabled:
+        app.extensions["idp.psc"] = PscFederation(
+            PscClient(settings), store, lambda: db.session, sessions
+        )
     app.extensions["idp.captcha"] = Captchas(store)
     app.extensions["idp.security"] = AccountSecurity(
         lambda: db.session, devices, sessions, lambda user: revoke_user_grants(ctx, user)

@@ -91,10 +91,34 @@ class Settings:
         "folder of the embedded default's mails; default instance_dir/outbox", ""
     )
     demo: bool = _doc("seed a demo user and demo clients (development only)", False)
-    psc_issuer: str = _doc("Pro Santé Connect issuer", "")
-    psc_discovery_url: str = _doc("Pro Santé Connect discovery document", "")
+    psc_issuer: str = _doc("Pro Santé Connect issuer; unset: the CPS buttons are hidden", "")
+    psc_discovery_url: str = _doc(
+        "PSC discovery document; default {issuer}/.well-known/wallet-openid-configuration", ""
+    )
     psc_client_id: str = _doc("our client id at Pro Santé Connect", "")
     psc_client_secret: str = _doc("our client secret at Pro Santé Connect", "")
+    psc_token_auth_method: str = _doc(
+        "client_secret_basic or client_secret_post at PSC's token endpoint", "client_secret_basic"
+    )
+    psc_client_cert: str = _doc("PEM client certificate for mTLS to PSC (optional)", "")
+    psc_client_key: str = _doc("PEM private key of psc_client_cert", "")
+    psc_authorization_endpoint: str = _doc("override of PSC's authorization endpoint", "")
+    psc_token_endpoint: str = _doc("override of PSC's token endpoint", "")
+    psc_userinfo_endpoint: str = _doc("override of PSC's userinfo endpoint", "")
+    psc_jwks_uri: str = _doc("override of PSC's JWKS", "")
+    psc_end_session_endpoint: str = _doc("override of PSC's logout endpoint", "")
+    psc_scope: str = _doc("scope asked of PSC", "openid scope_all")
+    psc_acr_values: str = _doc("acr_values asked of PSC", "eidas1")
+    psc_timeout: float = _doc("seconds to wait for any answer from PSC", 5.0)
+    psc_leeway: int = _doc("seconds of clock skew tolerated on PSC's ID tokens", 60)
+    psc_jwks_refetch_interval: int = _doc(
+        "fewest seconds between two JWKS fetches on an unknown kid", 10
+    )
+
+    @property
+    def psc_enabled(self) -> bool:
+        """PSC is offered only when configured; otherwise its buttons are hidden."""
+        return bool(self.psc_client_id and (self.psc_issuer or self.psc_discovery_url))
 
     @property
     def is_production(self) -> bool:
@@ -161,7 +185,29 @@ class Settings:
                 raise ConfigurationError(f"{name}: must be positive")
         if self.default_locale not in self.supported_locales:
             raise ConfigurationError("default_locale: must be one of supported_locales")
+        self._validate_psc()
         return self
+
+    def _validate_psc(self) -> None:
+        if not self.psc_enabled:
+            return
+        if not self.psc_client_secret and not self.psc_client_cert:
+            raise ConfigurationError("psc_client_secret: required (or psc_client_cert for mTLS)")
+        if self.psc_token_auth_method not in {"client_secret_basic", "client_secret_post"}:
+            raise ConfigurationError(
+                "psc_token_auth_method: client_secret_basic or client_secret_post"
+            )
+        if bool(self.psc_client_cert) != bool(self.psc_client_key):
+            raise ConfigurationError("psc_client_cert and psc_client_key go together")
+        for name in ("psc_issuer", "psc_discovery_url", "psc_authorization_endpoint"):
+            url = getattr(self, name)
+            parts = urlsplit(url)
+            if url and (parts.scheme not in {"http", "https"} or not parts.netloc):
+                raise ConfigurationError(f"{name}: must be an absolute http(s) URL")
+            if url and parts.scheme == "http" and parts.hostname not in LOOPBACK_HOSTS:
+                raise ConfigurationError(f"{name}: https is required outside the loopback address")
+        if self.psc_timeout <= 0 or self.psc_leeway < 0:
+            raise ConfigurationError("psc_timeout must be positive and psc_leeway not negative")
 
 
 def _flatten(table: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -180,6 +226,8 @@ def _coerce(name: str, raw: str, kind: Any) -> Any:
     try:
         if kind == "int":
             return int(raw)
+        if kind == "float":
+            return float(raw)
         if kind == "bool":
             if raw.lower() not in {"1", "0", "true", "false", "yes", "no"}:
                 raise ValueError(raw)

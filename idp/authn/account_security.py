@@ -1,4 +1,5 @@
-"""What a signed-in person can end from "Mon compte": one remembered device, or everything."""
+"""What a signed-in person can end from "Mon compte": one remembered device, a PSC link, or
+everything."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit, habilitations
+from idp.authn.psc import links
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.storage.models import Habilitation, RememberedDevice, User
@@ -54,6 +56,14 @@ class AccountSecurity:
                 f"user:{user.subject}",
                 description="Appareil mémorisé oublié",
             )
+        session.commit()
+
+    def unlink_psc(self, user: User) -> None:
+        """Detach the national identifier (audited); PSC logins stop finding the account and
+        what PSC said of the person is forgotten."""
+        session = self._db_session()
+        links.unlink(session, user, user.username)
+        user.psc_profile = None
         session.commit()
 
     def sign_out_everywhere(self, user: User) -> None:

@@ -21,6 +21,8 @@ class SsoSession:
     amr: list[str]
     acr: str
     clients: list[str] = field(default_factory=list)
+    #: a Pro Santé Connect login's evidence: its ``id_token`` (for logout), ``acr``, ``auth_mode``
+    psc: dict[str, str] | None = None
 
     def age(self, now: int | None = None) -> int:
         return (now or int(time.time())) - self.auth_time
@@ -37,13 +39,16 @@ class SessionService:
     def _key(sid: str) -> str:
         return f"idp:session:{sid}"
 
-    def start(self, user_id: int, amr: list[str], acr: str) -> SsoSession:
+    def start(
+        self, user_id: int, amr: list[str], acr: str, psc: dict[str, str] | None = None
+    ) -> SsoSession:
         session = SsoSession(
             sid=secrets.token_urlsafe(32),
             user_id=user_id,
             auth_time=int(time.time()),
             amr=amr,
             acr=acr,
+            psc=psc,
         )
         self._save(session)
         self._index(user_id, session.sid)

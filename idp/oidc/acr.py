@@ -4,12 +4,13 @@ Only what the provider can actually deliver is listed; an RP asking for anything
 ``unmet_authentication_requirements`` instead of a weaker login.
 """
 
-from idp.authn.context import ACR_EMAIL_OTP, ACR_LEVELS, ACR_PASSWORD, AMR_PASSWORD
+from idp.authn.context import ACR_EMAIL_OTP, ACR_LEVELS, ACR_PASSWORD, ACR_PSC, AMR_PASSWORD
 
 __all__ = [
     "ACR_EMAIL_OTP",
     "ACR_LEVELS",
     "ACR_PASSWORD",
+    "ACR_PSC",
     "AMR_PASSWORD",
     "meets",
     "satisfiable",

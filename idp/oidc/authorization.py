@@ -91,13 +91,20 @@ class AuthorizationService:
 
     def wants_fresh_second_factor(self, pending: PendingRequest | None) -> bool:
         """The RP asked for a code-level acr: ask the code now, even on a remembered device."""
+        return self._wanted_level(pending) >= acr_values.ACR_LEVELS[acr_values.ACR_EMAIL_OTP]
+
+    def wants_psc(self, pending: PendingRequest | None) -> bool:
+        """The RP asked for the Pro Santé Connect level: only PSC can sign this person in."""
+        return self._wanted_level(pending) >= acr_values.ACR_LEVELS[acr_values.ACR_PSC]
+
+    def _wanted_level(self, pending: PendingRequest | None) -> int:
         if pending is None:
-            return False
+            return 0
         data = {"acr_values": pending.param("acr_values"), "claims": pending.param("claims")}
-        requested = requested_acr(data)
-        return (
-            acr_values.strongest_level(requested) >= acr_values.ACR_LEVELS[acr_values.ACR_EMAIL_OTP]
-        )
+        try:
+            return acr_values.strongest_level(requested_acr(data))
+        except OAuth2Error:
+            return 0
 
     def mark_login_done(self, pending: PendingRequest) -> None:
         pending.login_done_at = int(time.time())
@@ -124,7 +131,7 @@ class AuthorizationService:
             check_unsupported_parameters(request.payload.data)
             prompts = parse_prompt(request.payload.data.get("prompt"))
             max_age = parse_max_age(request.payload.data.get("max_age"))
-            wanted_acr = requested_acr(request.payload.data)
+            wanted_acr = self._deliverable(requested_acr(request.payload.data))
             if self._needs_login(end_user, prompts, max_age, wanted_acr, pending):
                 if "none" in prompts:
                     raise LoginRequiredError()
@@ -158,6 +165,15 @@ class AuthorizationService:
         self._add_issuer(response)
         self.ctx.sessions.add_client(session, request.client.client_id)
         return Outcome("respond", response=response)
+
+    def _deliverable(self, wanted: list[str]) -> list[str]:
+        """Without PSC configured, its level cannot be reached: say so at once."""
+        if self.ctx.settings.psc_enabled or acr_values.ACR_PSC not in wanted:
+            return wanted
+        rest = [value for value in wanted if value != acr_values.ACR_PSC]
+        if not rest:
+            raise UnmetAuthenticationRequirementsError("Pro Santé Connect is not available.")
+        return rest
 
     def _principal(self, session: SsoSession | None) -> Principal | None:
         if session is None:

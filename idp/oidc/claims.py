@@ -22,6 +22,7 @@ SCOPE_CLAIMS = {
     ],
     "email": ["email", "email_verified"],
     "habilitations": ["habilitations"],
+    "psc": ["psc"],
 }
 
 
@@ -46,6 +47,9 @@ def user_claims(user: User, scope: str | None) -> dict[str, Any]:
         claims.update(email=user.email, email_verified=bool(user.email_verified))
     if "habilitations" in scopes:
         claims["habilitations"] = habilitation_claims(user)
+    if "psc" in scopes and user.psc_profile:
+        # what PSC signed at the account's last PSC login; absent until there is one
+        claims["psc"] = user.psc_profile
     return claims
 
 

@@ -25,7 +25,7 @@ from idp.storage.models import OAuthClient
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
 AUTH_METHODS = ("client_secret_basic", "client_secret_post", "private_key_jwt", "none")
-SCOPES = ("openid", "profile", "email", "habilitations", "admin")
+SCOPES = ("openid", "profile", "email", "habilitations", "psc", "admin")
 SIGNING_ALGS = ("RS256", "PS256", "ES256", "EdDSA")
 CLIENT_ID_PATTERN = re.compile(r"^[A-Za-z0-9._:-]{3,100}$")
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
-from idp.oidc.acr import ACR_LEVELS
+from idp.oidc.acr import ACR_LEVELS, ACR_PSC
 from idp.oidc.claims import claims_supported
 from idp.oidc.client_auth import ASSERTION_ALGS
 from idp.oidc.clients import SCOPES
@@ -26,7 +26,7 @@ def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:
         end_session_endpoint=ctx.url("/logout"),
         introspection_endpoint=ctx.url("/introspect"),
         revocation_endpoint=ctx.url("/revoke"),
-        scopes_supported=list(SCOPES),
+        scopes_supported=[s for s in SCOPES if s != "psc" or ctx.settings.psc_enabled],
         response_types_supported=["code"],
         response_modes_supported=["query"],
         grant_types_supported=["authorization_code", "refresh_token", "client_credentials"],
@@ -53,7 +53,9 @@ def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:
             "at_hash",
             "sid",
         ],
-        acr_values_supported=list(ACR_LEVELS),
+        acr_values_supported=[
+            acr for acr in ACR_LEVELS if acr != ACR_PSC or ctx.settings.psc_enabled
+        ],
         prompt_values_supported=["none", "login", "consent"],
         ui_locales_supported=ctx.settings.supported_locales,
         claims_parameter_supported=True,

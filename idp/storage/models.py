@@ -71,6 +71,8 @@ class User(db.Model):  # type: ignore[name-defined]
     profession: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: Pro Santé Connect's SubjectNameID (RPPS, ADELI, FINESS-based…), stored verbatim
     national_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    #: what PSC signed at the last PSC login (professions, exercices), for the ``psc`` scope
+    psc_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: regional or national administrator ("support"): may manage every establishment
     is_support: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_by: Mapped[str] = mapped_column(String(150), default="", server_default="")

@@ -6,7 +6,7 @@ from flask import Flask, abort, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from idp.web import account, admin, admin_api, authorize, errors, pages, protocol
+from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
 
@@ -16,9 +16,11 @@ csrf = CSRFProtect()
 def init_web(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["psc_enabled"] = "idp.psc" in app.extensions
     csrf.init_app(app)
     init_limits(app)
-    for blueprint in (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp, admin_api.bp):
+    blueprints = (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp, admin_api.bp, psc.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(protocol.bp)
     csrf.exempt(admin_api.bp)

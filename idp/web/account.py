@@ -27,6 +27,7 @@ from idp.web.forms import (
     EverywhereForm,
     ForgotPasswordForm,
     NewPasswordForm,
+    PscUnlinkForm,
     RevokeDeviceForm,
 )
 from idp.web.limits import limiter, login_limit
@@ -172,6 +173,7 @@ def account() -> Response | str | tuple[str, int]:
         devices=devices,
         revoke=RevokeDeviceForm(formdata=None),
         everywhere=EverywhereForm(),
+        unlink=PscUnlinkForm(formdata=None),
     ), (400 if form.errors else 200)
 
 
@@ -216,6 +218,16 @@ def revoke_device() -> Response:
     form = RevokeDeviceForm()
     if form.validate_on_submit() and form.device_id.data.isdigit():
         current_app.extensions["idp.security"].forget_device(user, int(form.device_id.data))
+    return redirect(url_for("account.account"))
+
+
+@bp.post("/account/psc/unlink")
+def psc_unlink() -> Response:
+    """Detach the national identifier: CPS / e-CPS logins stop finding this account."""
+    user = _signed_in_user()
+    if not PscUnlinkForm().validate_on_submit():
+        abort(400)
+    current_app.extensions["idp.security"].unlink_psc(user)
     return redirect(url_for("account.account"))
 
 

@@ -31,6 +31,7 @@ from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.remembered_devices import cookie_name
 from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
+from idp.web import psc
 from idp.web.context import ctx, current_sid, password_login, provider, set_sid
 from idp.web.errors import render_error
 from idp.web.forms import (
@@ -58,17 +59,19 @@ def authorize_endpoint() -> Response:
 
 @bp.get("/authorize/resume")
 def resume() -> Response:
-    pending = _bound_pending(request.args.get("request"))
+    pending = bound_pending(request.args.get("request"))
     return _follow(provider().authorize(_params(pending), current_sid(), pending))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def login() -> Response | str:
-    pending = _bound_pending(request.values.get("request"), required=False)
+    pending = bound_pending(request.values.get("request"), required=False)
     form = LoginForm()
     if request.method == "GET" and pending is not None:
         form.username.data = pending.param("login_hint") or ""
+    if request.method == "POST":
+        psc.forget_link_unless_confirmed()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
         return render_template("login.html", form=form, pending=pending), status
@@ -122,13 +125,13 @@ def login() -> Response | str:
     if step.app_challenge is not None:
         session[APP_CHALLENGE_KEY] = step.app_challenge
         return redirect(url_for("authorize.app_code", request=pending.id if pending else None))
-    return _signed_in(step, pending)
+    return finish_login(step, pending)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def code() -> Response | str:
-    pending = _bound_pending(request.values.get("request"), required=False)
+    pending = bound_pending(request.values.get("request"), required=False)
     challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
     if challenge is None:
         return _restart(pending)
@@ -143,7 +146,7 @@ def code() -> Response | str:
 @bp.route("/login/app", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
 def app_code() -> Response | str | tuple[str, int]:
-    pending = _bound_pending(request.values.get("request"), required=False)
+    pending = bound_pending(request.values.get("request"), required=False)
     challenge_id = session.get(APP_CHALLENGE_KEY)
     if not password_login().app_challenge_exists(challenge_id):
         return _restart(pending)
@@ -161,7 +164,7 @@ def app_code() -> Response | str | tuple[str, int]:
 @bp.post("/login/code/resend")
 @limiter.limit(resend_limit)
 def resend() -> Response | str:
-    pending = _bound_pending(request.values.get("request"), required=False)
+    pending = bound_pending(request.values.get("request"), required=False)
     if not ResendForm().validate_on_submit():
         abort(400)
     message = ""
@@ -202,7 +205,7 @@ def _code_page(
 
 @bp.post("/charter")
 def charter() -> Response:
-    pending = _bound_pending(request.form.get("request_id"))
+    pending = bound_pending(request.form.get("request_id"))
     if CharterForm().validate_on_submit():
         provider().accept_charter(current_sid())
     return _follow(provider().authorize(_params(pending), current_sid(), pending))
@@ -210,7 +213,7 @@ def charter() -> Response:
 
 @bp.route("/consent", methods=["GET", "POST"])
 def consent() -> Response | str:
-    pending = _bound_pending(request.values.get("request_id") or request.args.get("request"))
+    pending = bound_pending(request.values.get("request_id") or request.args.get("request"))
     form = ConsentForm()
     if form.validate_on_submit():
         allowed = bool(form.allow.data)
@@ -235,10 +238,15 @@ def _submit_code(
     except ChallengeExpiredError:
         return _restart(pending)
     session.pop(key, None)
-    return _signed_in(step, pending)
+    return finish_login(step, pending)
 
 
-def _signed_in(step: LoginStep, pending: PendingRequest | None) -> Response:
+def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
+    """A login is done: swap the browser's session and go on with the pending request."""
+    linked = psc.link_after_password(step)
+    if isinstance(linked, Response):
+        return linked
+    step = linked
     provider().ctx.sessions.end(current_sid())
     if pending is not None:
         provider().authorization.mark_login_done(pending)
@@ -275,6 +283,8 @@ def _follow(outcome: Outcome) -> Response:
     pending = outcome.pending
     _bind(pending)
     if outcome.kind == "login":
+        if psc.federation() is not None and provider().authorization.wants_psc(pending):
+            return redirect(url_for("psc.start", request=pending.id))
         return redirect(url_for("authorize.login", request=pending.id))
     if outcome.kind == "charter":
         return render_template(
@@ -298,7 +308,7 @@ def _bind(pending: PendingRequest) -> None:
     session["pending"] = (bound + [pending.id])[-MAX_PENDING_PER_BROWSER:]
 
 
-def _bound_pending(pending_id: str | None, required: bool = True) -> PendingRequest | None:
+def bound_pending(pending_id: str | None, required: bool = True) -> PendingRequest | None:
     pending = None
     if pending_id and pending_id in session.get("pending", []):
         pending = provider().authorization.get_pending(pending_id)

@@ -107,3 +107,7 @@ class RevokeDeviceForm(FlaskForm):
 
 class EverywhereForm(FlaskForm):
     everywhere = SubmitField(_l("Se déconnecter partout"))
+
+
+class PscUnlinkForm(FlaskForm):
+    unlink = SubmitField(_l("Détacher ma carte CPS / e-CPS"))

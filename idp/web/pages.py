@@ -9,6 +9,7 @@ from idp.web.context import clear_sid, ctx, current_sid, provider
 from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
 from idp.web.i18n import LANG_COOKIE
+from idp.web.psc import through_psc_logout
 
 bp = Blueprint("pages", __name__)
 LOGOUT_PARAMS = (
@@ -37,11 +38,12 @@ def logout() -> Response | str:
     if validated.needs_confirmation and not form.validate_on_submit():
         params = {k: request.values[k] for k in LOGOUT_PARAMS if k in request.values}
         return render_template("logout_confirm.html", form=form, params=params)
+    sso = ctx().sessions.get(current_sid())
     response = provider().end_session(validated, current_sid())
     if response is None:
         response = redirect(url_for("pages.logged_out"))
     clear_sid(response)
-    return response
+    return through_psc_logout(sso, response)
 
 
 @bp.get("/logged-out")
