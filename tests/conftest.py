@@ -23,6 +23,7 @@ from idp.storage.migrate import upgrade
 from tests import backends
 from tests.factories import Factories
 from tests.mailbox import Outbox
+from tests.psc import StandIn, running_stand_in
 from tests.rp import RelyingParty
 
 TEST_KEK = base64.urlsafe_b64encode(b"k" * 32).decode()
@@ -146,3 +147,17 @@ def rp(client: FlaskClient, make: Factories, outbox: Outbox) -> RelyingParty:
 @pytest.fixture
 def public_rp(client: FlaskClient, make: Factories, outbox: Outbox) -> RelyingParty:
     return RelyingParty(client, make.client(client_id="public-app", public=True), outbox)
+
+
+@pytest.fixture(scope="session")
+def stand_in_server() -> Iterator[StandIn]:
+    """The Pro Santé Connect stand-in on a free port, one per worker."""
+    with running_stand_in() as stand_in:
+        yield stand_in
+
+
+@pytest.fixture
+def stand_in(stand_in_server: StandIn) -> StandIn:
+    """The stand-in with every failure switch off."""
+    stand_in_server.reset()
+    return stand_in_server

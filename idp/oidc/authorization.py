@@ -172,7 +172,7 @@ class AuthorizationService:
             return wanted
         rest = [value for value in wanted if value != acr_values.ACR_PSC]
         if not rest:
-            raise UnmetAuthenticationRequirementsError("Pro Santé Connect is not available.")
+            raise UnmetAuthenticationRequirementsError("Pro Sante Connect is not available.")
         return rest
 
     def _principal(self, session: SsoSession | None) -> Principal | None:

@@ -29,6 +29,19 @@ def test_environment_list_and_bool_values():
     assert settings.supported_locales == ["fr", "en"] and settings.demo is True
 
 
+PSC = {
+    "IDP_PSC_ISSUER": "https://auth.bas.psc.esante.gouv.fr/auth/realms/esante-wallet",
+    "IDP_PSC_CLIENT_ID": "viatrajectoire",
+    "IDP_PSC_CLIENT_SECRET": "s3cret",
+}
+
+
+def test_psc_is_offered_only_when_configured():
+    assert not load_settings(environ={}).psc_enabled
+    settings = load_settings(environ={**PSC, "IDP_PSC_TIMEOUT": "2.5"})
+    assert settings.psc_enabled and settings.psc_timeout == 2.5
+
+
 @pytest.mark.parametrize(
     "environ,message",
     [
@@ -43,6 +56,12 @@ def test_environment_list_and_bool_values():
         ({"IDP_ENVIRONMENT": "staging"}, "environment"),
         ({"IDP_CONFIG": "/nonexistent/idp.toml"}, "nonexistent"),
         ({"IDP_DEMO": "maybe"}, "IDP_DEMO"),
+        ({**PSC, "IDP_PSC_CLIENT_SECRET": ""}, "psc_client_secret"),
+        ({**PSC, "IDP_PSC_TOKEN_AUTH_METHOD": "private_key_jwt"}, "psc_token_auth_method"),
+        ({**PSC, "IDP_PSC_ISSUER": "http://psc.example.org/auth"}, "psc_issuer"),
+        ({**PSC, "IDP_PSC_CLIENT_CERT": "/etc/idp/psc.pem"}, "psc_client_key"),
+        ({**PSC, "IDP_PSC_TIMEOUT": "0"}, "psc_timeout"),
+        ({**PSC, "IDP_PSC_TIMEOUT": "soon"}, "IDP_PSC_TIMEOUT"),
     ],
 )
 def test_invalid_settings_are_refused_at_start(environ, message):
