@@ -13,10 +13,17 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-## Run the provider on http://127.0.0.1:5000 with demo data (SQLite, in-process store, outbox).
+PSC_PORT ?= 5001
+PSC_ENV := IDP_PSC_ISSUER=http://127.0.0.1:$(PSC_PORT)/auth/realms/esante-wallet \
+	IDP_PSC_CLIENT_ID=viatrajectoire-idp IDP_PSC_CLIENT_SECRET=psc-sandbox-secret
+
+## Run the provider on http://127.0.0.1:5000 with demo data (SQLite, in-process store, outbox),
+## wired to the Pro Santé Connect stand-in on http://127.0.0.1:$(PSC_PORT) (stopped with it).
 run: install
 	$(BIN)/idp init --demo
-	$(BIN)/idp serve --host 127.0.0.1 --port 5000
+	$(BIN)/idp psc-sandbox --host 127.0.0.1 --port $(PSC_PORT) & psc=$$!; \
+	trap 'kill $$psc 2>/dev/null' EXIT INT TERM; \
+	$(PSC_ENV) $(BIN)/idp serve --host 127.0.0.1 --port 5000
 
 ## The whole suite: lint, then every test on the embedded default and on PostgreSQL + Redis.
 test: install lint test-embedded test-services

@@ -274,6 +274,7 @@ class Administration:
             psc_links.link(self._db_session(), user, value, actor.name)
         else:
             psc_links.unlink(self._db_session(), user, actor.name)
+        user.psc_profile = None  # what PSC said belonged to the previous identifier
         self._db_session().commit()
 
     def set_blocked(self, actor: Actor, user: User, blocked: bool) -> None:

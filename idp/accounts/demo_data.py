@@ -11,6 +11,9 @@ from idp.accounts import directory, users
 from idp.authn.passwords import Passwords
 from idp.storage.models import Establishment, Habilitation, Profile, User
 
+#: the card holder "PAUL DURAND" of the Pro Santé Connect stand-in (psc_sandbox/identities.py)
+DEMO_NATIONAL_ID = "810000000025"
+
 ESTABLISHMENTS = [
     (
         "070000011",
@@ -124,6 +127,10 @@ def seed(session: Session, passwords: Passwords, password: str) -> None:
         _grant(session, demo, profiles["ANNUAIRE_LECTURE"], places[1])
         demo.profession = "Médecin"
         demo.created_by = "referent-ehpad"
+        taken = session.query(User).filter_by(national_id=DEMO_NATIONAL_ID).first()
+        if demo.national_id is None and taken is None:
+            # the stand-in's card holder (idp psc-sandbox): "carte CPS" signs in as demo
+            demo.national_id = DEMO_NATIONAL_ID
     session.commit()
 
 

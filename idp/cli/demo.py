@@ -62,4 +62,6 @@ Demo data (development only):
   public client (PKCE) {DEMO_PUBLIC.client_id}
                        redirect_uri {DEMO_PUBLIC.redirect_uris[0]}
   discovery            {issuer}/.well-known/openid-configuration
+  carte CPS / e-CPS    with `make run`, the Pro Santé Connect stand-in: choose PAUL DURAND
+                       (linked to demo) or another test professional (first-time linking)
 """)
