@@ -279,6 +279,35 @@ ENGLISH.update(
     }
 )
 
+# Pro Santé Connect (issue 6)
+ENGLISH.update(
+    {
+        "Détacher ma carte CPS / e-CPS": "Unlink my CPS card / e-CPS",
+        "Cette identité Pro Santé Connect est déjà rattachée à un autre compte ViaTrajectoire, ou votre compte est rattaché à un autre identifiant national. Rien n'a été modifié. Contactez les référents ViaTrajectoire de votre établissement.": "This Pro Santé Connect identity is already linked to another ViaTrajectoire account, or your account is linked to another national identifier. Nothing was changed. Contact the ViaTrajectoire referents of your establishment.",
+        "Votre compte est temporairement bloqué après trop de mots de passe erronés. Réessayez plus tard ou demandez à un référent de le débloquer.": "Your account is temporarily blocked after too many wrong passwords. Try again later or ask a referent to unblock it.",
+        "Carte CPS / e-CPS (Pro Santé Connect)": "CPS card / e-CPS (Pro Santé Connect)",
+        "Votre compte est rattaché à l'identifiant national %(id)s : vous pouvez vous connecter par carte CPS ou e-CPS.": "Your account is linked to the national identifier %(id)s: you can sign in with your CPS card or e-CPS.",
+        "Aucune carte rattachée : choisissez « S'identifier par carte CPS » sur la page de connexion pour rattacher la vôtre.": "No card linked: choose \u201cSign in with a CPS card\u201d on the sign-in page to link yours.",
+        "ou, professionnel de santé :": "or, as a health professional:",
+        "S'IDENTIFIER PAR CARTE CPS": "SIGN IN WITH A CPS CARD",
+        "S'IDENTIFIER PAR E-CPS": "SIGN IN WITH E-CPS",
+        "Connexion Pro Santé Connect": "Pro Santé Connect sign-in",
+        "La connexion par Pro Santé Connect n'a pas abouti": "Signing in with Pro Santé Connect did not succeed",
+        "Pro Santé Connect ne répond pas pour le moment. Réessayez dans quelques minutes, ou connectez-vous avec votre nom d'utilisateur et votre mot de passe.": "Pro Santé Connect is not answering at the moment. Try again in a few minutes, or sign in with your username and password.",
+        "La connexion a été annulée ou refusée sur Pro Santé Connect.": "The sign-in was cancelled or refused on Pro Santé Connect.",
+        "La réponse de Pro Santé Connect n'a pas pu être vérifiée (lien expiré ou déjà utilisé, horloge décalée, réponse invalide). Par sécurité, aucune session n'a été ouverte.": "The answer from Pro Santé Connect could not be verified (link expired or already used, clock skew, invalid answer). For your safety, no session was opened.",
+        "Se connecter avec un nom d'utilisateur et un mot de passe": "Sign in with a username and password",
+        "Rattacher votre carte CPS / e-CPS": "Link your CPS card / e-CPS",
+        "Rattacher votre identité Pro Santé Connect": "Link your Pro Santé Connect identity",
+        "Pro Santé Connect vous a identifié : %(name)s, identifiant national %(id)s. Aucun compte ViaTrajectoire n'est encore rattaché à cet identifiant.": "Pro Santé Connect identified you: %(name)s, national identifier %(id)s. No ViaTrajectoire account is linked to this identifier yet.",
+        "J'ai déjà un compte ViaTrajectoire": "I already have a ViaTrajectoire account",
+        "Connectez-vous une fois avec votre nom d'utilisateur et votre mot de passe : votre compte sera rattaché, et vous pourrez ensuite vous connecter directement par carte CPS ou e-CPS.": "Sign in once with your username and password: your account will be linked, and from then on you can sign in directly with your CPS card or e-CPS.",
+        "Je n'ai pas de compte": "I have no account",
+        "Les comptes ViaTrajectoire sont créés par les référents ViaTrajectoire de votre établissement. Demandez-leur de créer votre compte et d'y enregistrer votre identifiant national : vous pourrez alors vous connecter directement par carte CPS ou e-CPS.": "ViaTrajectoire accounts are created by the ViaTrajectoire referents of your establishment. Ask them to create your account and record your national identifier on it: you will then be able to sign in directly with your CPS card or e-CPS.",
+        "Vous ne savez pas qui sont vos référents ? Contactez le support : %(email)s, %(phone)s.": "You do not know who your referents are? Contact support: %(email)s, %(phone)s.",
+    }
+)
+
 PLURALS = {("%(num)d compte", "%(num)d comptes"): ("%(num)d account", "%(num)d accounts")}
 for message in catalog:
     if isinstance(message.id, tuple):

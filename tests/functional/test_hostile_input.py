@@ -143,3 +143,22 @@ def test_nul_bytes_in_json_are_refused(client):
         "/api/admin/v1/accounts", data=b'{"username": "a\\u0000b"}', content_type="application/json"
     )
     assert response.status_code == 400
+
+
+class TestWithProSanteConnect:
+    """The PSC pages exist only when PSC is configured: sweep them against the stand-in."""
+
+    @pytest.fixture
+    def settings_overrides(self, stand_in) -> dict:
+        return stand_in.settings()
+
+    def test_sweep_psc_pages(self, app, client):
+        psc_pages = [(m, p) for m, p in endpoints(app) if p.startswith("/psc/")]
+        assert len(psc_pages) == 4
+        for method, path in psc_pages:
+            for payload in PAYLOADS:
+                for headers in HEADERS:
+                    response = client.open(
+                        path, method=method, query_string=payload, headers=headers
+                    )
+                    assert_clean(response, method, path)
