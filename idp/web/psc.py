@@ -36,6 +36,7 @@ from idp.authn.sessions import SsoSession
 from idp.web.context import ctx
 from idp.web.errors import render_error
 from idp.web.forms import LoginForm
+from idp.web.limits import limiter, login_limit
 
 bp = Blueprint("psc", __name__, url_prefix="/psc")
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ def _federation() -> PscFederation:
 
 
 @bp.get("/start")
+@limiter.limit(login_limit)
 def start() -> Response:
     """Both buttons land here; PSC's own page then offers the card or the app."""
     from idp.web.authorize import bound_pending
@@ -70,6 +72,7 @@ def start() -> Response:
 
 
 @bp.get("/callback")
+@limiter.limit(login_limit)
 def callback() -> Response:
     from idp.web.authorize import finish_login
 
@@ -78,7 +81,7 @@ def callback() -> Response:
     try:
         answer = fed.callback(args, session.pop(STATE_KEY, None))
     except PscError as error:
-        return _failed(error, None)
+        return _failed(error, error.pending_id)
     pending = _pending(answer.pending_id)
     try:
         sso = fed.sign_in(answer)

@@ -469,3 +469,13 @@ def test_rp_initiated_logout_passes_through_psc_then_reaches_the_rp(client, make
     final = walk.back(back.headers["Location"])
     assert final.location == "https://rp.example.org/bye?state=rp-state"
     assert client.get("/account").status_code == 302  # signed out here too
+
+
+def test_failure_during_an_rp_request_offers_the_password_login_for_that_request(client, walk, rp):
+    auth = rp.request()
+    login = rp.start(auth).location  # /login?request=…
+    pending_id = query(login)["request"]
+    response = walk.back(
+        walk.choose(walk.start(f"/psc/start?request={pending_id}"), error="access_denied")
+    )
+    assert f'href="/login?request={pending_id}"' in response.get_data(as_text=True)

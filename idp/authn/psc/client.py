@@ -46,6 +46,7 @@ class PscError(IdpError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.pending_id: str | None = None
 
 
 class PscUnavailableError(PscError):

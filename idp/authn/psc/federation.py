@@ -24,7 +24,7 @@ from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
 from idp.authn.login import NoValidHabilitationError
 from idp.authn.psc import links
 from idp.authn.psc.claims import PscClaimsError, PscIdentity, parse
-from idp.authn.psc.client import PscClient, PscRejectedError
+from idp.authn.psc.client import PscClient, PscError, PscRejectedError
 from idp.authn.sessions import SessionService, SsoSession
 from idp.errors import IdpError
 from idp.storage.ephemeral import EphemeralStore
@@ -102,6 +102,13 @@ class PscFederation:
         record = self._store.consume(self._state_key(state))
         if record is None:
             raise PscRejectedError("state unknown, expired or already used")
+        try:
+            return self._verified(args, record)
+        except PscError as error:
+            error.pending_id = record["pending_id"]  # the way back continues the RP's request
+            raise
+
+    def _verified(self, args: dict[str, str], record: dict[str, Any]) -> Callback:
         if args.get("error"):
             raise PscRejectedError(f"PSC answered error={args['error'][:60]}")
         if "iss" in args and args["iss"] != self.client.issuer:
