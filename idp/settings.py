@@ -55,7 +55,10 @@ class Settings:
     argon2_time_cost: int = _doc("argon2id passes (OWASP minimum: 2)", 2)
     argon2_memory_cost: int = _doc("argon2id memory in KiB (OWASP minimum: 19456)", 19456)
     argon2_parallelism: int = _doc("argon2id lanes", 1)
-    signing_alg: str = _doc("algorithm of the signing key created by idp init", "RS256")
+    signing_alg: str = _doc(
+        "algorithm of the key idp init creates and of access tokens (RS256, PS256, ES256, EdDSA)",
+        "RS256",
+    )
     key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
     key_rotation_days: int = _doc("age of the active key after which `rotate --if-due` acts", 90)
     jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
@@ -183,6 +186,8 @@ class Settings:
         for name in ("otp_ttl", "otp_max_attempts", "otp_max_sends", "remembered_device_ttl"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name}: must be positive")
+        if self.signing_alg not in {"RS256", "PS256", "ES256", "EdDSA"}:
+            raise ConfigurationError("signing_alg: RS256, PS256, ES256 or EdDSA")
         if self.default_locale not in self.supported_locales:
             raise ConfigurationError("default_locale: must be one of supported_locales")
         self._validate_psc()

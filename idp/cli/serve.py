@@ -30,8 +30,11 @@ def check_ready(app: Flask, workers: int) -> None:
         if current_revision(db.engine) is None:
             raise ConfigurationError("the database has no schema: run `idp init`")
         ctx.keyring.verify_kek()
-        if not ctx.keyring.algorithms():
-            raise ConfigurationError("no active signing key: run `idp init`")
+        if ctx.settings.signing_alg not in ctx.keyring.algorithms():
+            raise ConfigurationError(
+                f"no active {ctx.settings.signing_alg} signing key (IDP_SIGNING_ALG): "
+                "run `idp init`"
+            )
         db.session.remove()
         db.engine.dispose()  # no database connection may be shared by forked workers
 

@@ -11,6 +11,8 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Response, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
 
 from idp.accounts import users
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
@@ -104,6 +106,21 @@ class Provider:
     def end_session(self, validated: Any, sid: str | None) -> Response | None:
         self.ctx.sessions.end(sid)
         return self.server.create_endpoint_response("end_session", validated)
+
+    def readiness_problems(self) -> list[str]:
+        """What keeps this instance from serving (names only: no connection strings)."""
+        problems = []
+        try:
+            self.ctx.db_session().execute(text("SELECT 1"))
+            self.ctx.db_session().rollback()
+        except SQLAlchemyError:
+            self.ctx.db_session().rollback()
+            problems.append("database")
+        try:
+            self.ctx.store.ping()
+        except Exception:  # any client error means the same to a load balancer
+            problems.append("ephemeral store")
+        return problems
 
     def error_response(self, error: OAuth2Error) -> Response:
         return self.server.handle_error_response(None, error)

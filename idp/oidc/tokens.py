@@ -37,12 +37,13 @@ def looks_like_jwt(token: str) -> bool:
 
 
 class AccessTokenGenerator(JWTBearerTokenGenerator):
-    """RFC 9068 access tokens signed by the active key, ``kid`` set, lifetimes from settings."""
+    """RFC 9068 access tokens signed by the active key of ``signing_alg`` (ES256 signs about ten
+    times faster than RS256), ``kid`` set, lifetimes from settings."""
 
     def __init__(self, ctx: ProviderContext) -> None:
         super().__init__(
             issuer=ctx.issuer,
-            alg="RS256",
+            alg=ctx.settings.signing_alg,
             refresh_token_generator=lambda **_: secrets.token_urlsafe(32),
             expires_generator=lambda client, grant_type: ctx.settings.access_token_ttl,
         )

@@ -18,6 +18,24 @@ from idp.web.context import provider
 bp = Blueprint("protocol", __name__)
 
 
+@bp.get("/health")
+def health() -> Response:
+    """Liveness for load balancers: the process answers (touches nothing else)."""
+    response = jsonify(status="ok")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/health/ready")
+def ready() -> Response:
+    """Readiness: the database and the ephemeral store answer."""
+    problems = provider().readiness_problems()
+    response = jsonify(status="ok" if not problems else "unavailable", problems=problems)
+    response.status_code = 200 if not problems else 503
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/oauth-authorization-server")
 def discovery() -> Response:
