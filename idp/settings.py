@@ -60,6 +60,11 @@ class Settings:
         "RS256",
     )
     key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
+    holder_cache_seconds: float = _doc(
+        "how long a worker reuses an account's state for introspection and userinfo "
+        "(revocations are immediate regardless)",
+        5.0,
+    )
     key_rotation_days: int = _doc("age of the active key after which `rotate --if-due` acts", 90)
     jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
     otp_mandatory_from: str = _doc(

@@ -331,6 +331,8 @@ class Administration:
                 f"({habilitation.establishment.name})",
             )
             session.commit()
+            if habilitations.has_ended_all(session, user):
+                self._end_access(user)  # no valid habilitation left: sessions and tokens end now
 
     def set_receives_mails(self, actor: Actor, habilitation_id: int, value: bool) -> None:
         session = self._db_session()

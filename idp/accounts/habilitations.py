@@ -9,9 +9,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from idp.storage.models import Establishment, Habilitation, User
+from idp.storage.models import Establishment, Habilitation, User, valid_period
 
 
 def today() -> date:
@@ -33,9 +34,16 @@ def valid_of(session: Session, user: User, on: date | None = None) -> list[Habil
 
 
 def has_ended_all(session: Session, user: User) -> bool:
-    """True when the account had habilitations and none is valid any more."""
-    every = of_user(session, user)
-    return bool(every) and not any(h.is_valid(today()) for h in every)
+    """True when the account had habilitations and none is valid any more.
+
+    Read as plain columns: this runs on every token check (introspection, userinfo).
+    """
+    rows = session.execute(
+        select(Habilitation.valid_from, Habilitation.valid_to, Habilitation.ended_at).where(
+            Habilitation.user_id == user.id
+        )
+    ).all()
+    return bool(rows) and not any(valid_period(*row, today()) for row in rows)
 
 
 def referents_of(session: Session, establishment: Establishment) -> list[User]:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit
@@ -147,6 +149,46 @@ def accept_charter(session: Session, user: User, version: str) -> None:
         description="Charte validée",
         version=version,
     )
+
+
+@dataclass(frozen=True)
+class TokenHolder:
+    """An account as the token-checking endpoints see it: the claim columns, and whether it
+    may hold tokens, read in one query of plain columns (introspection and userinfo run on
+    every module call; loading ORM objects and habilitations was most of their cost)."""
+
+    id: int
+    subject: str
+    username: str
+    email: str
+    email_verified: bool
+    given_name: str
+    family_name: str
+    profession: str
+    updated_at: datetime
+    psc_profile: dict | None
+    may_hold_tokens: bool
+
+
+def token_holder(session: Session, subject: str) -> TokenHolder | None:
+    from idp.storage.models import Habilitation, valid_period
+
+    columns = [getattr(User, f.name) for f in fields(TokenHolder)[:-1]]
+    rows = session.execute(
+        select(*columns, User.is_active, Habilitation.valid_from, Habilitation.valid_to)
+        .add_columns(Habilitation.ended_at)
+        .outerjoin(Habilitation, Habilitation.user_id == User.id)
+        .where(User.subject == subject[:64])
+    ).all()
+    if not rows:
+        return None
+    width = len(columns)
+    today = datetime.now(UTC).date()
+    periods = [row[width + 1 :] for row in rows if row[width + 1] is not None]
+    allowed = bool(rows[0][width]) and (
+        not periods or any(valid_period(*period, today) for period in periods)
+    )
+    return TokenHolder(*rows[0][:width], may_hold_tokens=allowed)
 
 
 def may_hold_tokens(session: Session, user: User | None) -> bool:

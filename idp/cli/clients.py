@@ -84,6 +84,7 @@ def create(
         try:
             record, secret = registry.create_client(db.session, registration, actor="operator")
             db.session.commit()
+            obj.app.extensions["idp"].clients.changed()
         except (InvalidClientMetadataError, ConflictError) as exc:
             db.session.rollback()
             fail(str(exc))
@@ -132,6 +133,7 @@ def delete(obj: Context, client_id: str, as_json: bool) -> None:
         try:
             registry.delete_client(db.session, client_id, actor="operator")
             db.session.commit()
+            obj.app.extensions["idp"].clients.changed()
         except NotFoundError as exc:
             fail(str(exc))
     emit({"client_id": client_id, "deleted": True}, as_json, f"deleted client {client_id}")

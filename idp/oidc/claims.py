@@ -8,6 +8,7 @@ from authlib.oauth2.rfc6749.util import scope_to_list
 from sqlalchemy.orm import object_session
 
 from idp.accounts import habilitations
+from idp.accounts.users import TokenHolder
 from idp.storage.models import User
 
 SCOPE_CLAIMS = {
@@ -30,8 +31,9 @@ def claims_supported() -> list[str]:
     return sorted({claim for claims in SCOPE_CLAIMS.values() for claim in claims})
 
 
-def user_claims(user: User, scope: str | None) -> dict[str, Any]:
-    """The claims of ``user`` that ``scope`` grants; ``sub`` always."""
+def user_claims(user: User | TokenHolder, scope: str | None) -> dict[str, Any]:
+    """The claims of ``user`` that ``scope`` grants; ``sub`` always. A TokenHolder (plain
+    columns) serves every scope but ``habilitations``, which needs the account object."""
     scopes = set(scope_to_list(scope) or [])
     claims: dict[str, Any] = {"sub": user.subject}
     if "profile" in scopes:

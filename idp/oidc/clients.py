@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts import audit
 from idp.errors import ConflictError, IdpError, NotFoundError
+from idp.oidc.client_cache import ClientSnapshot
 from idp.storage.models import OAuthClient
 
 GRANT_TYPES = ("authorization_code", "refresh_token", "client_credentials")
@@ -39,9 +40,9 @@ def hash_secret(secret: str) -> str:
 
 
 class RegisteredClient(ClientMixin):
-    """Authlib's ClientMixin over a stored registration."""
+    """Authlib's ClientMixin over a registration (a cached snapshot of the SQL row)."""
 
-    def __init__(self, record: OAuthClient) -> None:
+    def __init__(self, record: ClientSnapshot) -> None:
         self.record = record
         self.client_id = record.client_id
         self.id_token_signed_response_alg = record.id_token_signed_response_alg
@@ -190,6 +191,11 @@ def get_client(session: Session, client_id: str) -> OAuthClient | None:
     if not isinstance(client_id, str) or len(client_id) > 100:
         return None
     return session.query(OAuthClient).filter_by(client_id=client_id).one_or_none()
+
+
+def load_snapshot(session: Session, client_id: str) -> ClientSnapshot | None:
+    record = get_client(session, client_id)
+    return ClientSnapshot.of(record) if record is not None else None
 
 
 def list_clients(session: Session) -> list[OAuthClient]:

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
+from idp.accounts.holder_cache import HolderCache
 from idp.authn.passwords import Passwords
 from idp.authn.sessions import SessionService
 from idp.keyring import Keyring
+from idp.oidc.client_cache import ClientCache
 from idp.settings import Settings
 from idp.storage.ephemeral import EphemeralStore
 
@@ -22,6 +24,18 @@ class ProviderContext:
     passwords: Passwords
     sessions: SessionService
     db_session: Callable[[], Session]
+    clients: ClientCache = field(init=False)
+    holders: HolderCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        from idp.accounts.users import token_holder
+        from idp.oidc.clients import load_snapshot
+
+        self.clients = ClientCache(self.store, lambda cid: load_snapshot(self.db_session(), cid))
+        self.holders = HolderCache(
+            lambda subject: token_holder(self.db_session(), subject),
+            self.settings.holder_cache_seconds,
+        )
 
     @property
     def issuer(self) -> str:

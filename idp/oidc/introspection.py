@@ -6,7 +6,6 @@ from typing import Any
 
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
-from idp.accounts import users
 from idp.oidc.grants.refresh_token import RefreshCredential
 from idp.oidc.tokens import (
     AccessToken,
@@ -41,8 +40,8 @@ def lookup_token(ctx: Any, token: str, hint: str | None) -> AccessToken | Refres
     if looks_like_jwt(token):
         found = decode_access_token(ctx, token)
         if found is not None and not found.revoked and found.get("sub") != found.get("client_id"):
-            holder = users.get_by_subject(ctx.db_session(), str(found["sub"]))
-            found.revoked = not users.may_hold_tokens(ctx.db_session(), holder)
+            holder = ctx.holders.get(str(found["sub"]))
+            found.revoked = holder is None or not holder.may_hold_tokens
         return found
     record = find_refresh_token(ctx, token)
     if record is None:

@@ -13,7 +13,7 @@ from authlib.oauth2.rfc6749 import OAuth2Request
 from werkzeug.datastructures import MultiDict
 
 from idp.oidc.client_auth import PrivateKeyJwt
-from idp.oidc.clients import SCOPES, RegisteredClient, get_client
+from idp.oidc.clients import SCOPES, RegisteredClient
 from idp.oidc.context import ProviderContext
 from idp.oidc.end_session import EndSessionEndpoint
 from idp.oidc.grants.authorization_code import AuthorizationCodeGrant
@@ -64,8 +64,10 @@ class IdpAuthorizationServer(AuthorizationServer):
         self.scopes_supported = list(SCOPES)
 
     def query_client(self, client_id: str) -> RegisteredClient | None:
-        record = get_client(self.ctx.db_session(), client_id)
-        return RegisteredClient(record) if record is not None else None
+        if not isinstance(client_id, str) or len(client_id) > 100:
+            return None
+        snapshot = self.ctx.clients.get(client_id)
+        return RegisteredClient(snapshot) if snapshot is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
         if "refresh_token" in token:

@@ -116,26 +116,37 @@ def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
     except (JoseError, ValueError, TypeError, KeyError):
         return None
     claims = decoded.claims
-    if ctx.store.get(f"idp:revoked-kid:{decoded.header.get('kid')}") is not None:
-        return None  # a revoked key: refused at once on every instance, before caches expire
     typ = str(decoded.header.get("typ", "")).lower()
     if typ not in (ACCESS_TOKEN_TYP, "application/at+jwt") or claims.get("iss") != ctx.issuer:
         return None
     required = ("exp", "iat", "jti", "client_id", "sub")
     if any(name not in claims for name in required) or not isinstance(claims["exp"], int):
         return None
-    return AccessToken(claims, revoked=is_access_token_revoked(ctx, claims))
+    kid_revoked, revoked = revocation_state(ctx, str(decoded.header.get("kid")), claims)
+    if kid_revoked:
+        return None  # a revoked key: refused at once on every instance, before caches expire
+    return AccessToken(claims, revoked=revoked)
 
 
-def is_access_token_revoked(ctx: ProviderContext, claims: dict[str, Any]) -> bool:
+def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> tuple[bool, bool]:
+    """(key revoked, token revoked), read in one round trip to the store: the token's key,
+    its ``jti``, its grant (family) and the person's "everything before" cut-off."""
     jti = str(claims.get("jti", ""))
-    if ctx.store.get(f"idp:revoked-jti:{jti}") is not None:
-        return True
-    family = jti.split(".", 1)[0] if "." in jti else None
-    if family is not None and is_family_revoked(ctx, family):
-        return True
-    cutoff = ctx.store.get(f"idp:revoked-before:{claims.get('sub')}")
-    return cutoff is not None and int(claims.get("iat", 0)) <= cutoff["at"]
+    family = jti.split(".", 1)[0] if "." in jti else ""
+    kid_mark, jti_mark, family_mark, cutoff = ctx.store.get_many(
+        [
+            f"idp:revoked-kid:{kid}",
+            f"idp:revoked-jti:{jti}",
+            f"idp:revoked-family:{family}",
+            f"idp:revoked-before:{claims.get('sub')}",
+        ]
+    )
+    revoked = (
+        jti_mark is not None
+        or (bool(family) and family_mark is not None)
+        or (cutoff is not None and int(claims.get("iat", 0)) <= cutoff["at"])
+    )
+    return kid_mark is not None, revoked
 
 
 def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:

@@ -34,7 +34,9 @@ def create_resource_protector(ctx: ProviderContext) -> ResourceProtector:
 
 def userinfo_claims(ctx: ProviderContext, token: AccessToken) -> dict[str, Any]:
     """The claims the token's scope grants, for the person it was issued to."""
-    user = users.get_by_subject(ctx.db_session(), str(token.get("sub")))
-    if not users.may_hold_tokens(ctx.db_session(), user):
+    holder = ctx.holders.get(str(token.get("sub")))
+    if holder is None or not holder.may_hold_tokens:
         raise InvalidTokenError(realm=ctx.issuer, description="The account is no longer active.")
-    return user_claims(user, token.get_scope())
+    if "habilitations" in (token.get_scope() or "").split():
+        return user_claims(users.get_by_id(ctx.db_session(), holder.id), token.get_scope())
+    return user_claims(holder, token.get_scope())

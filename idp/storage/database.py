@@ -17,4 +17,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-db = SQLAlchemy(model_class=Base)
+# expire_on_commit off: a request reads what it just wrote without reloading each object
+# (it halved the SELECTs of a password login; measured in bench/RESULTS.md).
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})

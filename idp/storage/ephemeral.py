@@ -37,6 +37,10 @@ class EphemeralStore(ABC):
     def get(self, key: str) -> Value | None:
         """The live value, or None."""
 
+    def get_many(self, keys: list[str]) -> list[Value | None]:
+        """The live values of ``keys``, in order, in one round trip where the backend can."""
+        return [self.get(key) for key in keys]
+
     @abstractmethod
     def consume(self, key: str) -> Value | None:
         """Atomically return and delete: of two racing callers, only one gets the value."""
@@ -144,6 +148,9 @@ class RedisStore(EphemeralStore):
     def get(self, key: str) -> Value | None:
         raw = self._redis.get(key)
         return None if raw is None else json.loads(raw)
+
+    def get_many(self, keys: list[str]) -> list[Value | None]:
+        return [None if raw is None else json.loads(raw) for raw in self._redis.mget(keys)]
 
     def consume(self, key: str) -> Value | None:
         raw = self._redis.getdel(key)  # atomic (Redis >= 6.2)

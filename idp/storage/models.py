@@ -146,11 +146,14 @@ class Habilitation(db.Model):  # type: ignore[name-defined]
     unit: Mapped[Unit | None] = relationship(lazy="joined")
 
     def is_valid(self, today: date) -> bool:
-        return (
-            self.ended_at is None
-            and self.valid_from <= today
-            and (self.valid_to is None or today <= self.valid_to)
-        )
+        return valid_period(self.valid_from, self.valid_to, self.ended_at, today)
+
+
+def valid_period(
+    valid_from: date, valid_to: date | None, ended_at: datetime | None, today: date
+) -> bool:
+    """A habilitation's validity from its columns alone (for queries that load no objects)."""
+    return ended_at is None and valid_from <= today and (valid_to is None or today <= valid_to)
 
 
 class OAuthClient(db.Model):  # type: ignore[name-defined]

@@ -119,3 +119,9 @@ def test_memory_store_expiry_with_fake_clock():
 
 def test_memory_store_is_not_shared_and_redis_is():
     assert MemoryStore.shared is False and RedisStore.shared is True
+
+
+def test_get_many_keeps_order_and_misses(store, key):
+    store.put(key + ":a", {"n": 1}, 60)
+    store.put(key + ":c", {"n": 3}, 60)
+    assert store.get_many([key + ":a", key + ":b", key + ":c"]) == [{"n": 1}, None, {"n": 3}]

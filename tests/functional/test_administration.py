@@ -145,6 +145,7 @@ def test_ending_last_habilitation_stops_refresh_and_introspection(admin, world, 
     from idp.accounts import habilitations
 
     tokens = rp.sign_in("local")
+    assert rp.introspect(tokens["access_token"])["active"] is True  # now in the holder cache
     only = habilitations.of_user(db.session, world["local"])[0]
     admin.end_habilitation(admin.actor(world["referent"]), only.id)
     assert only.ended_at is not None and only.ended_by == "ref-here"

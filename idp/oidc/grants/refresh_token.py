@@ -26,8 +26,9 @@ from idp.storage.models import RefreshToken
 
 
 class RefreshCredential(TokenMixin):
-    def __init__(self, record: RefreshToken) -> None:
+    def __init__(self, record: RefreshToken, holder: Any = None) -> None:
         self.record = record
+        self.holder = holder  # the account, checked once per request
 
     def check_client(self, client: Any) -> bool:
         return self.record.client_id == client.get_client_id()
@@ -75,12 +76,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         holder = users.get_by_id(self.ctx.db_session(), record.user_id)
         if not users.may_hold_tokens(self.ctx.db_session(), holder):
             return None  # deactivated, or no valid habilitation left: invalid_grant
-        return RefreshCredential(record)
+        return RefreshCredential(record, holder)
 
     def authenticate_user(self, refresh_token: RefreshCredential) -> Principal | None:
-        record = refresh_token.record
-        user = users.get_by_id(self.ctx.db_session(), record.user_id)
-        if not users.may_hold_tokens(self.ctx.db_session(), user):
+        record, user = refresh_token.record, refresh_token.holder
+        if user is None:
             return None
         self.request.authorization_code = RefreshedAuthentication(record)
         return Principal(

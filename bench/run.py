@@ -1,0 +1,530 @@
+"""``make bench``: the provider under load, the production way, with numbers per server core.
+
+PostgreSQL + Redis, ``idp serve`` (gunicorn) pinned to core 0, the load generator (wrk, or
+``login_flow.py`` for the six-step login) pinned to core 1. Each scenario gets a warm-up, then
+several measured runs; the table gives the median run's requests/s, p50/p99 latency, errors and
+the server's CPU. Ratios to the framework floor (a trivial endpoint of the same app) and to the
+crypto floor are computed in the same run, since these machines are noisy. Results go to
+``bench/RESULTS.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import os
+import platform
+import re
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import psycopg
+import redis
+import requests
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+POSTGRES_ADMIN = os.environ.get("IDP_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+DATABASE = "idp_bench"
+REDIS_URL = os.environ.get("IDP_BENCH_REDIS", "redis://127.0.0.1:6379/13")
+SERVER_CORE, CLIENT_CORE = "0", "1"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Result:
+    name: str
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    server_cpu: float  # share of one core over the measured period
+    runs: list[float] = field(default_factory=list)
+    requests: int = 0
+    connections: int = 0
+
+
+# --- the server -------------------------------------------------------------------------
+class Server:
+    def __init__(self, work: Path, workers: int, threads: int, alg: str) -> None:
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.workers, self.threads = workers, threads
+        self.env = {
+            **os.environ,
+            "IDP_ENVIRONMENT": "development",
+            "IDP_ISSUER": self.url,
+            "IDP_INSTANCE_DIR": str(work / "instance"),
+            "IDP_DATABASE_URL": f"postgresql+psycopg://postgres@127.0.0.1:5432/{DATABASE}",
+            "IDP_REDIS_URL": REDIS_URL,
+            "IDP_SECRET_KEY": "bench-secret-key",
+            "IDP_KEY_ENCRYPTION_KEY": base64.b64encode(b"b" * 32).decode(),
+            "IDP_SIGNING_ALG": alg,
+            "IDP_ACCESS_TOKEN_TTL": "3600",
+            # all load comes from one address: the per-address limits would answer 429
+            "IDP_RATE_LIMIT_LOGIN": "1000000/minute",
+        }
+        self.log = open(work / f"serve-{alg}.log", "w")  # noqa: SIM115 - closed in stop()
+        self.process: subprocess.Popen | None = None
+
+    def idp(self, *args: str) -> None:
+        subprocess.run([str(BIN / "idp"), *args], env=self.env, check=True, capture_output=True)
+
+    def start(self) -> None:
+        command = [
+            "taskset", "-c", SERVER_CORE, str(BIN / "idp"), "serve", "--port", str(self.port),
+            "--workers", str(self.workers), "--threads", str(self.threads),
+        ]  # fmt: skip
+        self.process = subprocess.Popen(
+            command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        raise SystemExit(f"idp serve did not start; see {self.log.name}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=20)
+        self.log.close()
+
+    def pids(self) -> list[int]:
+        assert self.process is not None
+        pid = self.process.pid
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        return [pid, *map(int, children)]
+
+    def cpu_seconds(self) -> float:
+        total = 0
+        for pid in self.pids():
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+        return total / TICKS
+
+    def worker_rss_mb(self) -> list[float]:
+        sizes = []
+        for pid in self.pids()[1:]:
+            status = Path(f"/proc/{pid}/status").read_text()
+            kib = int(re.search(r"VmRSS:\s+(\d+)", status).group(1))
+            sizes.append(kib / 1024)
+        return sizes
+
+
+def prepare_stores() -> None:
+    with psycopg.connect(POSTGRES_ADMIN, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{DATABASE}"')
+    redis.Redis.from_url(REDIS_URL).flushdb()
+
+
+# --- load --------------------------------------------------------------------------------
+def wrk(url: str, seconds: float, connections: int, script: str | None, env: dict) -> dict:
+    command = [
+        "taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+        "--latency", "--timeout", "5s",
+    ]  # fmt: skip
+    if script:
+        command += ["-s", str(HERE / "lua" / script)]
+    output = subprocess.run(
+        [*command, url], env={**os.environ, **env}, capture_output=True, text=True, check=True
+    ).stdout
+    return _parse_wrk(output)
+
+
+def _parse_wrk(output: str) -> dict:
+    def latency(label: str) -> float:
+        match = re.search(rf"^\s+{label}\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+        if not match:
+            return 0.0
+        value, unit = float(match.group(1)), match.group(2)
+        return value * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    sockets = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
+    )
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        "requests": int(re.search(r"(\d+) requests in", output).group(1)),
+        "p50_ms": latency("50%"),
+        "p99_ms": latency("99%"),
+        "errors": (int(non_2xx.group(1)) if non_2xx else 0)
+        + (sum(map(int, sockets.groups())) if sockets else 0),
+    }
+
+
+def login_flows(server: Server, seed_file: Path, seconds: float, concurrency: int) -> dict:
+    command = [
+        "taskset", "-c", CLIENT_CORE, sys.executable, str(HERE / "login_flow.py"),
+        server.url, str(seed_file), str(seconds), str(concurrency),
+    ]  # fmt: skip
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def measure(
+    server: Server, name: str, load: Any, runs: int, warmup: float, connections: int
+) -> Result:
+    """Warm up, then ``runs`` measured periods; the median run by requests/s is reported."""
+    load(warmup)
+    measured = []
+    for _ in range(runs):
+        cpu_before, began = server.cpu_seconds(), time.monotonic()
+        outcome = load(None)
+        elapsed = time.monotonic() - began
+        outcome["server_cpu"] = (server.cpu_seconds() - cpu_before) / elapsed
+        measured.append(outcome)
+    measured.sort(key=lambda o: o["rps"])
+    middle = measured[len(measured) // 2]
+    result = Result(
+        name,
+        middle["rps"],
+        middle["p50_ms"],
+        middle["p99_ms"],
+        sum(o["errors"] for o in measured),
+        middle["server_cpu"],
+        runs=[round(o["rps"], 1) for o in measured],
+        requests=sum(o["requests"] for o in measured),
+        connections=connections,
+    )
+    print(f"  {name:28} {result.rps:9.1f}/s  p50 {result.p50_ms:7.2f} ms  p99 "
+          f"{result.p99_ms:7.2f} ms  errors {result.errors}  cpu {result.server_cpu:.0%}",
+          flush=True)  # fmt: skip
+    return result
+
+
+# --- inputs for the token scenarios --------------------------------------------------------
+class RelyingParty:
+    """Gets real tokens through the real flow (one password login, then SSO)."""
+
+    def __init__(self, server: Server, seed: dict) -> None:
+        self.server, self.seed = server, seed
+        self.browser = requests.Session()
+        user = seed["users"][0]
+        self.browser.cookies.set(user["device_cookie_name"], user["device_cookie"], path="/")
+        self.basic = base64.b64encode(f"{seed['client_id']}:{seed['client_secret']}".encode())
+        self._sign_in(user)
+
+    def _sign_in(self, user: dict) -> None:
+        start = self.browser.get(self._authorize_url()[0], allow_redirects=False)
+        page = self.browser.get(self.server.url + start.headers["Location"])
+        csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+        self.browser.post(
+            page.url,
+            data={"csrf_token": csrf, "username": user["username"], "password": user["password"]},
+            allow_redirects=False,  # the SSO cookie is all we need
+        )
+
+    def _authorize_url(self) -> tuple[str, str]:
+        verifier = secrets.token_urlsafe(48)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest())
+        query = {
+            "response_type": "code",
+            "client_id": self.seed["client_id"],
+            "redirect_uri": self.seed["redirect_uri"],
+            "scope": "openid profile",
+            "state": "s",
+            "code_challenge": challenge.rstrip(b"=").decode(),
+            "code_challenge_method": "S256",
+        }
+        return self.server.url + "/authorize?" + requests.compat.urlencode(query), verifier
+
+    def tokens(self) -> dict:
+        url, verifier = self._authorize_url()
+        answer = self.browser.get(url, allow_redirects=False)
+        code = parse_qs(urlsplit(answer.headers["Location"]).query)["code"][0]
+        response = requests.post(
+            self.server.url + "/token",
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": self.seed["redirect_uri"],
+                "code_verifier": verifier,
+            },
+            auth=(self.seed["client_id"], self.seed["client_secret"]),
+        )
+        response.raise_for_status()
+        return response.json()
+
+
+# --- the run -------------------------------------------------------------------------------
+def scenarios(server: Server, rp: RelyingParty, work: Path, args: argparse.Namespace) -> list:
+    basic = rp.basic.decode()
+    c = args.connections
+    results = []
+
+    def simple(name: str, path: str, script: str | None = None, **env: str) -> None:
+        env.setdefault("BENCH_PATH", path)
+
+        def load(warmup: float | None) -> dict:
+            return wrk(server.url + path, warmup or args.seconds, c, script, env)
+
+        results.append(measure(server, name, load, args.runs, args.warmup, c))
+
+    simple("framework floor (/health)", "/health")
+    simple("discovery", "/.well-known/openid-configuration")
+    simple("JWKS", "/jwks.json")
+    cc_body = "grant_type=client_credentials"
+    simple(
+        "client_credentials RS256", "/token", "post_form.lua", BENCH_BODY=cc_body, BENCH_BASIC=basic
+    )
+    access = rp.tokens()["access_token"]
+    simple("introspection", "/introspect", "post_form.lua",
+           BENCH_BODY=f"token={access}", BENCH_BASIC=basic)  # fmt: skip
+    simple("userinfo", "/userinfo", "bearer_get.lua", BENCH_TOKEN=access)
+
+    pool = work / "refresh-tokens.txt"
+
+    def refresh(warmup: float | None) -> dict:
+        pool.write_text("\n".join(rp.tokens()["refresh_token"] for _ in range(2 * c)))
+        env = {"BENCH_BASIC": basic, "BENCH_REFRESH_FILE": str(pool)}
+        return wrk(server.url + "/token", warmup or args.seconds, c, "refresh.lua", env)
+
+    results.append(measure(server, "refresh (rotation)", refresh, args.runs, args.warmup, c))
+
+    seed_file = work / "seed.json"
+
+    def login(warmup: float | None) -> dict:
+        return login_flows(server, seed_file, warmup or args.seconds, args.login_concurrency)
+
+    results.append(
+        measure(
+            server, "full password login", login, args.runs, args.warmup, args.login_concurrency
+        )
+    )
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10, help="each measured run")
+    parser.add_argument("--warmup", type=float, default=3)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--login-concurrency", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--users", type=int, default=64)
+    parser.add_argument("--soak", type=float, default=0, help="seconds of mixed load for memory")
+    parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is missing: apt-get install -y wrk (make bench does it)")
+
+    work = Path(tempfile.mkdtemp(prefix="idp-bench-"))
+    print(f"work folder {work}", flush=True)
+    prepare_stores()
+    server = Server(work, args.workers, args.threads, "RS256")
+    server.idp("init")
+    subprocess.run(
+        [sys.executable, "-m", "bench.seed", str(work / "seed.json"), str(args.users)],
+        env=server.env, check=True, cwd=ROOT,
+    )  # fmt: skip
+    seed = json.loads((work / "seed.json").read_text())
+    server.start()
+    try:
+        rp = RelyingParty(server, seed)
+        results = scenarios(server, rp, work, args)
+        served = sum(r.requests for r in results)
+        memory = {"after_requests": served, "rss_mb": server.worker_rss_mb()}
+        if args.soak:
+            memory["soak"] = soak(server, rp, args)
+    finally:
+        server.stop()
+
+    es256 = Server(work, args.workers, args.threads, "ES256")
+    es256.idp("init")  # adds an active ES256 key beside the RS256 ones
+    es256.start()
+    try:
+        basic = base64.b64encode(f"{seed['client_id']}:{seed['client_secret']}".encode()).decode()
+
+        def cc(warmup: float | None) -> dict:
+            env = {"BENCH_PATH": "/token", "BENCH_BODY": "grant_type=client_credentials",
+                   "BENCH_BASIC": basic}  # fmt: skip
+            return wrk(
+                es256.url + "/token", warmup or args.seconds, args.connections, "post_form.lua", env
+            )
+
+        results.insert(
+            4,
+            measure(
+                es256, "client_credentials ES256", cc, args.runs, args.warmup, args.connections
+            ),
+        )
+    finally:
+        es256.stop()
+
+    floor = json.loads(
+        subprocess.run(
+            [sys.executable, str(HERE / "crypto_floor.py")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    report = render(results, floor, memory, args)
+    print(report)
+    Path(args.output).write_text(report)
+
+
+def soak(server: Server, rp: RelyingParty, args: argparse.Namespace) -> dict:
+    """Mixed load for ``args.soak`` seconds; worker memory sampled every 30 s."""
+    basic = rp.basic.decode()
+    access = rp.tokens()["access_token"]
+    mixes = [
+        ("/token", "post_form.lua", {"BENCH_PATH": "/token", "BENCH_BODY": "grant_type=client_credentials", "BENCH_BASIC": basic}),
+        ("/introspect", "post_form.lua", {"BENCH_PATH": "/introspect", "BENCH_BODY": f"token={access}", "BENCH_BASIC": basic}),
+        ("/userinfo", "bearer_get.lua", {"BENCH_PATH": "/userinfo", "BENCH_TOKEN": access}),
+        ("/jwks.json", None, {}),
+    ]  # fmt: skip
+    samples, began, n = [], time.monotonic(), 0
+    while time.monotonic() - began < args.soak:
+        path, script, env = mixes[n % len(mixes)]
+        wrk(server.url + path, 30, args.connections, script, env)
+        samples.append(round(sum(server.worker_rss_mb()), 1))
+        n += 1
+    return {"seconds": args.soak, "rss_total_mb_samples": samples}
+
+
+# --- the report ------------------------------------------------------------------------------
+TARGETS = {
+    "client_credentials ES256": 0.60,
+    "client_credentials RS256": 0.40,
+    "refresh (rotation)": 0.25,
+    "introspection": 0.50,
+    "userinfo": 0.50,
+    "JWKS": 0.80,
+    "discovery": 0.80,
+}
+
+
+def render(results: list[Result], floor: dict, memory: dict, args: argparse.Namespace) -> str:
+    by_name = {r.name: r for r in results}
+    framework = by_name["framework floor (/health)"]
+
+    def per_core(r: Result) -> float:
+        return r.rps / max(r.server_cpu, 0.01)
+
+    lines = [
+        "# Benchmark results",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC by `make bench` "
+        f"({args.runs} runs × {args.seconds:g} s after a {args.warmup:g} s warm-up, "
+        f"{args.connections} connections; login: {args.login_concurrency} concurrent browsers).",
+        "",
+        "## Machine and versions",
+        "",
+        f"- CPU: {_cpu_model()}, {os.cpu_count()} cores; server pinned to core {SERVER_CORE}, "
+        f"load generator to core {CLIENT_CORE} (`taskset`)",
+        f"- Python {platform.python_version()}, {_versions()}",
+        f"- server: `idp serve --workers {args.workers} --threads {args.threads}` "
+        f"(gunicorn {'gthread' if args.threads > 1 else 'sync'}), PostgreSQL {_postgres_version()}, "
+        f"Redis {redis.Redis.from_url(REDIS_URL).info()['redis_version']}, wrk 4.1",
+        "",
+        "## Throughput and latency",
+        "",
+        "| scenario | req/s (median run) | runs | p50 ms | p99 ms | errors | server CPU | "
+        "req/s per server core | ratio | target | met |",
+        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    argon2 = floor["argon2id_verify_per_s"]
+    for r in results:
+        if r.name == "full password login":
+            ratio, target = per_core(r) / argon2, 0.90
+            basis = "of argon2id floor"
+        elif r.name in TARGETS:
+            ratio, target = per_core(r) / per_core(framework), TARGETS[r.name]
+            basis = "of framework floor"
+        else:
+            ratio, target, basis = 1.0, None, ""
+        met = "" if target is None else ("yes" if ratio >= target and r.errors == 0 else "**no**")
+        lines.append(
+            f"| {r.name} | {r.rps:.1f} | {', '.join(map(str, r.runs))} | {r.p50_ms:.2f} | "
+            f"{r.p99_ms:.2f} | {r.errors} | {r.server_cpu:.0%} | {per_core(r):.1f} | "
+            f"{ratio:.0%} {basis} | {'' if target is None else f'≥ {target:.0%}'} | {met} |"
+        )
+    rss = memory["rss_mb"]
+    lines += [
+        "",
+        "Ratios use requests per second of server CPU, so a scenario that leaves the server core",
+        "idle part of the time is not penalised for the load generator's limits.",
+        "",
+        "## Crypto floor (one core, in process)",
+        "",
+        f"- argon2id verify (m=19 MiB, t=2, p=1): {argon2:.1f}/s ({1000 / argon2:.1f} ms)",
+        f"- RS256 JWT signature: {floor['rs256_sign_per_s']:.0f}/s; "
+        f"ES256: {floor['es256_sign_per_s']:.0f}/s",
+        "",
+        "## Memory",
+        "",
+        f"- after {memory['after_requests']:,} requests: worker RSS "
+        + ", ".join(f"{m:.0f} MB" for m in rss)
+        + f" (target ≤ 150 MB each: {'met' if all(m <= 150 for m in rss) else '**not met**'})",
+    ]
+    if "soak" in memory:
+        samples = memory["soak"]["rss_total_mb_samples"]
+        growth = (samples[-1] - samples[0]) / samples[0] if samples else 0
+        lines.append(
+            f"- soak of {memory['soak']['seconds']:.0f} s (mixed load, sampled every 30 s): total "
+            f"worker RSS {samples[0]:.0f} → {samples[-1]:.0f} MB, growth {growth:.1%} "
+            f"(target < 10 %: {'met' if growth < 0.10 else '**not met**'})"
+        )
+    else:
+        lines.append("- soak: not run this time (`make bench BENCH_ARGS='--soak 600'`)")
+    return "\n".join(lines) + "\n"
+
+
+def _cpu_model() -> str:
+    for line in Path("/proc/cpuinfo").read_text().splitlines():
+        if line.startswith("model name"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown"
+
+
+def _versions() -> str:
+    from importlib.metadata import version
+
+    names = [
+        "flask",
+        "authlib",
+        "joserfc",
+        "sqlalchemy",
+        "gunicorn",
+        "argon2-cffi",
+        "psycopg",
+        "redis",
+    ]
+    return ", ".join(f"{n} {version(n)}" for n in names)
+
+
+def _postgres_version() -> str:
+    with psycopg.connect(POSTGRES_ADMIN) as conn:
+        return conn.execute("SHOW server_version").fetchone()[0].split()[0]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+if __name__ == "__main__":
+    main()
