@@ -14,6 +14,7 @@ import os
 import re
 import secrets
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -30,7 +31,7 @@ os.environ.update(
         "IDP_REDIS_URL": "redis://127.0.0.1:6379/13",
         "IDP_SECRET_KEY": "bench-secret-key",
         "IDP_KEY_ENCRYPTION_KEY": base64.b64encode(b"b" * 32).decode(),
-        "IDP_INSTANCE_DIR": "/tmp/idp-bench-profile",
+        "IDP_INSTANCE_DIR": tempfile.mkdtemp(prefix="idp-bench-profile-"),
         "IDP_RATE_LIMIT_LOGIN": "1000000/minute",
     }
 )

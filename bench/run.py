@@ -59,10 +59,10 @@ class Result:
 
 # --- the server -------------------------------------------------------------------------
 class Server:
-    def __init__(self, work: Path, workers: int, threads: int, alg: str) -> None:
+    def __init__(self, work: Path, workers: int, threads: int, alg: str, kind: str) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.workers, self.threads = workers, threads
+        self.workers, self.threads, self.kind = workers, threads, kind
         self.env = {
             **os.environ,
             "IDP_ENVIRONMENT": "development",
@@ -85,9 +85,20 @@ class Server:
 
     def start(self) -> None:
         command = [
-            "taskset", "-c", SERVER_CORE, str(BIN / "idp"), "serve", "--port", str(self.port),
-            "--workers", str(self.workers), "--threads", str(self.threads),
-        ]  # fmt: skip
+            "taskset",
+            "-c",
+            SERVER_CORE,
+            str(BIN / "idp"),
+            "serve",
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--threads",
+            str(self.threads),
+            "--server",
+            self.kind,
+        ]
         self.process = subprocess.Popen(
             command, env=self.env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -138,9 +149,17 @@ def prepare_stores() -> None:
 # --- load --------------------------------------------------------------------------------
 def wrk(url: str, seconds: float, connections: int, script: str | None, env: dict) -> dict:
     command = [
-        "taskset", "-c", CLIENT_CORE, "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(seconds))}s",
-        "--latency", "--timeout", "5s",
-    ]  # fmt: skip
+        "taskset",
+        "-c",
+        CLIENT_CORE,
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+        "--timeout",
+        "5s",
+    ]
     if script:
         command += ["-s", str(HERE / "lua" / script)]
     output = subprocess.run(
@@ -173,9 +192,16 @@ def _parse_wrk(output: str) -> dict:
 
 def login_flows(server: Server, seed_file: Path, seconds: float, concurrency: int) -> dict:
     command = [
-        "taskset", "-c", CLIENT_CORE, sys.executable, str(HERE / "login_flow.py"),
-        server.url, str(seed_file), str(seconds), str(concurrency),
-    ]  # fmt: skip
+        "taskset",
+        "-c",
+        CLIENT_CORE,
+        sys.executable,
+        str(HERE / "login_flow.py"),
+        server.url,
+        str(seed_file),
+        str(seconds),
+        str(concurrency),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=True)
     return json.loads(done.stdout)
 
@@ -205,9 +231,11 @@ def measure(
         requests=sum(o["requests"] for o in measured),
         connections=connections,
     )
-    print(f"  {name:28} {result.rps:9.1f}/s  p50 {result.p50_ms:7.2f} ms  p99 "
-          f"{result.p99_ms:7.2f} ms  errors {result.errors}  cpu {result.server_cpu:.0%}",
-          flush=True)  # fmt: skip
+    print(
+        f"  {name:28} {result.rps:9.1f}/s  p50 {result.p50_ms:7.2f} ms  p99 "
+        f"{result.p99_ms:7.2f} ms  errors {result.errors}  cpu {result.server_cpu:.0%}",
+        flush=True,
+    )
     return result
 
 
@@ -287,8 +315,13 @@ def scenarios(server: Server, rp: RelyingParty, work: Path, args: argparse.Names
         "client_credentials RS256", "/token", "post_form.lua", BENCH_BODY=cc_body, BENCH_BASIC=basic
     )
     access = rp.tokens()["access_token"]
-    simple("introspection", "/introspect", "post_form.lua",
-           BENCH_BODY=f"token={access}", BENCH_BASIC=basic)  # fmt: skip
+    simple(
+        "introspection",
+        "/introspect",
+        "post_form.lua",
+        BENCH_BODY=f"token={access}",
+        BENCH_BASIC=basic,
+    )
     simple("userinfo", "/userinfo", "bearer_get.lua", BENCH_TOKEN=access)
 
     pool = work / "refresh-tokens.txt"
@@ -320,8 +353,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--login-concurrency", type=int, default=4)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--server", choices=["granian", "gunicorn"], default="granian")
     parser.add_argument("--users", type=int, default=64)
     parser.add_argument("--soak", type=float, default=0, help="seconds of mixed load for memory")
     parser.add_argument("--output", default=str(HERE / "RESULTS.md"))
@@ -332,12 +366,14 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="idp-bench-"))
     print(f"work folder {work}", flush=True)
     prepare_stores()
-    server = Server(work, args.workers, args.threads, "RS256")
+    server = Server(work, args.workers, args.threads, "RS256", args.server)
     server.idp("init")
     subprocess.run(
         [sys.executable, "-m", "bench.seed", str(work / "seed.json"), str(args.users)],
-        env=server.env, check=True, cwd=ROOT,
-    )  # fmt: skip
+        env=server.env,
+        check=True,
+        cwd=ROOT,
+    )
     seed = json.loads((work / "seed.json").read_text())
     server.start()
     try:
@@ -350,15 +386,18 @@ def main() -> None:
     finally:
         server.stop()
 
-    es256 = Server(work, args.workers, args.threads, "ES256")
+    es256 = Server(work, args.workers, args.threads, "ES256", args.server)
     es256.idp("init")  # adds an active ES256 key beside the RS256 ones
     es256.start()
     try:
         basic = base64.b64encode(f"{seed['client_id']}:{seed['client_secret']}".encode()).decode()
 
         def cc(warmup: float | None) -> dict:
-            env = {"BENCH_PATH": "/token", "BENCH_BODY": "grant_type=client_credentials",
-                   "BENCH_BASIC": basic}  # fmt: skip
+            env = {
+                "BENCH_PATH": "/token",
+                "BENCH_BODY": "grant_type=client_credentials",
+                "BENCH_BASIC": basic,
+            }
             return wrk(
                 es256.url + "/token", warmup or args.seconds, args.connections, "post_form.lua", env
             )
@@ -390,11 +429,23 @@ def soak(server: Server, rp: RelyingParty, args: argparse.Namespace) -> dict:
     basic = rp.basic.decode()
     access = rp.tokens()["access_token"]
     mixes = [
-        ("/token", "post_form.lua", {"BENCH_PATH": "/token", "BENCH_BODY": "grant_type=client_credentials", "BENCH_BASIC": basic}),
-        ("/introspect", "post_form.lua", {"BENCH_PATH": "/introspect", "BENCH_BODY": f"token={access}", "BENCH_BASIC": basic}),
+        (
+            "/token",
+            "post_form.lua",
+            {
+                "BENCH_PATH": "/token",
+                "BENCH_BODY": "grant_type=client_credentials",
+                "BENCH_BASIC": basic,
+            },
+        ),
+        (
+            "/introspect",
+            "post_form.lua",
+            {"BENCH_PATH": "/introspect", "BENCH_BODY": f"token={access}", "BENCH_BASIC": basic},
+        ),
         ("/userinfo", "bearer_get.lua", {"BENCH_PATH": "/userinfo", "BENCH_TOKEN": access}),
         ("/jwks.json", None, {}),
-    ]  # fmt: skip
+    ]
     samples, began, n = [], time.monotonic(), 0
     while time.monotonic() - began < args.soak:
         path, script, env = mixes[n % len(mixes)]
@@ -435,8 +486,8 @@ def render(results: list[Result], floor: dict, memory: dict, args: argparse.Name
         f"- CPU: {_cpu_model()}, {os.cpu_count()} cores; server pinned to core {SERVER_CORE}, "
         f"load generator to core {CLIENT_CORE} (`taskset`)",
         f"- Python {platform.python_version()}, {_versions()}",
-        f"- server: `idp serve --workers {args.workers} --threads {args.threads}` "
-        f"(gunicorn {'gthread' if args.threads > 1 else 'sync'}), PostgreSQL {_postgres_version()}, "
+        f"- server: `idp serve --server {args.server} --workers {args.workers} "
+        f"--threads {args.threads}`, PostgreSQL {_postgres_version()}, "
         f"Redis {redis.Redis.from_url(REDIS_URL).info()['redis_version']}, wrk 4.1",
         "",
         "## Throughput and latency",

@@ -1,4 +1,5 @@
-"""``idp serve``: the production server (gunicorn), after checking the provider can work."""
+"""``idp serve``: the production server (granian, or gunicorn), after checking the provider
+can work."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from idp.cli import Context, pass_context
 from idp.errors import ConfigurationError
 from idp.storage import db
 from idp.storage.migrate import current_revision
+from idp.wsgi import trusted_addresses
 
 
 def check_ready(app: Flask, workers: int) -> None:
@@ -61,16 +63,58 @@ class GunicornServer(BaseApplication):
     default=1,
     show_default=True,
     type=click.IntRange(1, 64),
-    help="Processes; more than one needs IDP_REDIS_URL.",
+    help="Processes; more than one needs IDP_REDIS_URL. One per core.",
 )
-@click.option("--threads", default=4, show_default=True, type=click.IntRange(1, 64))
+@click.option(
+    "--threads",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Threads per process (blocking threads for granian, gthread for gunicorn).",
+)
+@click.option(
+    "--server",
+    type=click.Choice(["granian", "gunicorn"]),
+    default="granian",
+    show_default=True,
+    help="granian: the fastest here (bench/RESULTS.md); gunicorn: the classic alternative.",
+)
 @pass_context
-def serve(obj: Context, host: str, port: int, workers: int, threads: int) -> None:
-    """Run the provider with gunicorn."""
+def serve(obj: Context, host: str, port: int, workers: int, threads: int, server: str) -> None:
+    """Run the provider with a production WSGI server."""
     app = obj.app
     check_ready(app, workers)
     issuer = app.extensions["idp"].settings.issuer
-    click.echo(f"idp {issuer} listening on http://{host}:{port} ({workers} worker(s))")
+    click.echo(
+        f"idp {issuer} listening on http://{host}:{port} "
+        f"({server}, {workers} worker(s) × {threads} thread(s))"
+    )
+    if server == "granian":
+        _granian(host, port, workers, threads)
+    else:
+        _gunicorn(app, host, port, workers, threads)
+
+
+def _granian(host: str, port: int, workers: int, threads: int) -> None:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    Granian(
+        "idp.wsgi:build",
+        factory=True,
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=workers,
+        blocking_threads=threads,
+        log_access=True,
+        log_access_format='[%(time)s] %(addr)s "%(method)s %(path)s" %(status)d %(dt_ms).1fms',
+        respawn_failed_workers=True,
+        workers_kill_timeout=10,
+    ).serve()
+
+
+def _gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
     GunicornServer(
         app,
         {
@@ -82,7 +126,7 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int) -> Non
             "access_log_format": '%(h)s "%(m)s %(U)s" %(s)s %(b)s %(M)sms',
             "graceful_timeout": 10,
             "limit_request_line": 8190,
-            "forwarded_allow_ips": "127.0.0.1",
+            "forwarded_allow_ips": ",".join(sorted(trusted_addresses())),
             "post_fork": lambda server, worker: _forget_parent_connections(app),
         },
     ).run()

@@ -1,0 +1,54 @@
+"""The WSGI application factory for any server: ``idp.wsgi:build`` (granian ``--factory``,
+gunicorn ``'idp.wsgi:build()'``); ``idp serve`` uses it.
+
+Behind a reverse proxy, the client's address and scheme come from ``X-Forwarded-For`` and
+``X-Forwarded-Proto``, trusted only when the request arrives from an address listed in
+``IDP_FORWARDED_ALLOW_IPS`` (default the loopback, as gunicorn's ``forwarded_allow_ips``):
+rate limits and lockouts then count the real client, and nobody else can spoof it.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from idp import create_app
+
+
+class TrustedProxy:
+    def __init__(self, wsgi_app: Any, trusted: set[str]) -> None:
+        self._direct = wsgi_app
+        self._proxied = ProxyFix(wsgi_app, x_for=1, x_proto=1)
+        self._trusted = trusted
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        if environ.get("REMOTE_ADDR") in self._trusted:
+            return self._proxied(environ, start_response)
+        return self._direct(environ, start_response)
+
+
+def trusted_addresses() -> set[str]:
+    raw = os.environ.get("IDP_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+    return {item.strip() for item in raw.split(",") if item.strip()}
+
+
+SECRET_VARIABLES = (
+    "IDP_SECRET_KEY",
+    "IDP_KEY_ENCRYPTION_KEY",
+    "IDP_DATABASE_URL",
+    "IDP_REDIS_URL",
+    "IDP_SMTP_URL",
+    "IDP_PSC_CLIENT_SECRET",
+)
+
+
+def build() -> Any:
+    """One application per worker. Secrets are dropped from the process environment once the
+    settings hold them: some servers (granian) copy it into every request's WSGI environ."""
+    application = create_app()
+    application.wsgi_app = TrustedProxy(application.wsgi_app, trusted_addresses())
+    for name in SECRET_VARIABLES:
+        os.environ.pop(name, None)
+    return application
