@@ -3,7 +3,7 @@ VENV ?= .venv
 PYTHON ?= python3
 BIN := $(VENV)/bin
 
-.PHONY: install run test test-embedded test-services lint format translations clean
+.PHONY: install run test test-embedded test-services lint format translations bench clean
 
 install: $(VENV)/.installed
 
@@ -41,6 +41,13 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Benchmark the production setup (PostgreSQL + Redis, server and load pinned to one core
+## each) and write bench/RESULTS.md. Extra options: make bench BENCH_ARGS='--soak 600'.
+bench: install
+	scripts/services.sh
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk)
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 ## Re-extract the French texts and rebuild the English catalogue.
 translations: install
