@@ -130,3 +130,17 @@ def test_third_party_client_cannot_introspect_others_tokens(client, rp, make):
 def test_unsupported_token_type_hint(rp):
     response = rp.revoke("x", token_type_hint="id_token")
     assert response.get_json()["error"] == "unsupported_token_type"
+
+
+def test_deactivation_through_the_service_beats_the_holder_cache(app, rp, make):
+    """Introspection and userinfo reuse an account's state for a few seconds; deactivating
+    ends access through the shared store, so it still shows at once."""
+    user = make.user("uma")
+    tokens = rp.sign_in("uma")
+    assert rp.userinfo(tokens["access_token"]).status_code == 200  # cached as allowed
+    assert rp.introspect(tokens["access_token"])["active"] is True
+    user.is_active = False
+    db.session.commit()
+    app.extensions["idp.security"].end_access(user)
+    assert rp.userinfo(tokens["access_token"]).status_code == 401
+    assert rp.introspect(tokens["access_token"])["active"] is False
