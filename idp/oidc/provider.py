@@ -6,6 +6,7 @@ it commits what a successful answer stored and rolls back anything a refusal lef
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -29,12 +30,33 @@ class Provider:
         self.server = create_authorization_server(ctx)
         self.authorization = AuthorizationService(ctx, self.server)
         self.protector = create_resource_protector(ctx)
+        self._discovery: tuple[Any, str, str] | None = None
+        self._jwks: tuple[Any, str, str] | None = None
 
     def metadata(self) -> dict[str, Any]:
         return provider_metadata(self.ctx)
 
     def jwks(self) -> dict[str, Any]:
         return self.ctx.keyring.public_jwks()
+
+    def discovery_document(self) -> tuple[str, str]:
+        """(JSON, ETag) of the metadata, serialised again only when the signing algorithms
+        change (nothing else in it changes while the process runs)."""
+        algorithms = tuple(self.ctx.keyring.algorithms())
+        cached = self._discovery
+        if cached is None or cached[0] != algorithms:
+            body = json.dumps(self.metadata(), sort_keys=True)
+            cached = self._discovery = (algorithms, body, _etag(body))
+        return cached[1], cached[2]
+
+    def jwks_document(self) -> tuple[str, str]:
+        """(JSON, ETag) of the JWKS, serialised again only when the keyring reloads its keys."""
+        jwks = self.ctx.keyring.public_jwks()
+        cached = self._jwks
+        if cached is None or cached[0] is not jwks:
+            body = json.dumps(jwks, sort_keys=True)
+            cached = self._jwks = (jwks, body, _etag(body))
+        return cached[1], cached[2]
 
     def authorize(
         self,
@@ -140,6 +162,10 @@ class Provider:
         else:
             session.rollback()
         return result
+
+
+def _etag(body: str) -> str:
+    return hashlib.sha256(body.encode()).hexdigest()[:32]
 
 
 def bearer_challenge(realm: str, error: OAuth2Error) -> str:

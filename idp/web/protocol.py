@@ -7,8 +7,6 @@ Bodies are JSON, errors use the RFC error codes, and no endpoint accepts a param
 from __future__ import annotations
 
 import base64
-import hashlib
-import json
 
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from flask import Blueprint, Response, jsonify, request
@@ -39,18 +37,21 @@ def ready() -> Response:
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/oauth-authorization-server")
 def discovery() -> Response:
-    response = jsonify(provider().metadata())
-    response.headers["Cache-Control"] = "public, max-age=3600"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    body, etag = provider().discovery_document()
+    return _cacheable(body, etag, "application/json", 3600)
 
 
 @bp.get("/jwks.json")
 def jwks() -> Response:
-    body = json.dumps(provider().jwks(), sort_keys=True)
-    response = Response(body, mimetype="application/jwk-set+json")
-    response.set_etag(hashlib.sha256(body.encode()).hexdigest()[:32])
-    response.headers["Cache-Control"] = f"public, max-age={provider().ctx.settings.jwks_max_age}"
+    body, etag = provider().jwks_document()
+    return _cacheable(body, etag, "application/jwk-set+json", provider().ctx.settings.jwks_max_age)
+
+
+def _cacheable(body: str, etag: str, mimetype: str, max_age: int) -> Response:
+    """Public documents: cached by browsers and RPs (max-age, ETag), readable cross-origin."""
+    response = Response(body, mimetype=mimetype)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = f"public, max-age={max_age}"
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response.make_conditional(request)
 

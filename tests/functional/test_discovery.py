@@ -49,3 +49,23 @@ def test_jwks_publishes_public_keys_only_with_cache_headers(client):
     assert "max-age=" in response.headers["Cache-Control"]
     etag = response.headers["ETag"]
     assert client.get("/jwks.json", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_discovery_is_cacheable_and_revalidates(client):
+    response = client.get("/.well-known/openid-configuration")
+    assert response.headers["Cache-Control"] == "public, max-age=3600"
+    again = client.get(
+        "/.well-known/openid-configuration", headers={"If-None-Match": response.headers["ETag"]}
+    )
+    assert again.status_code == 304 and again.get_data() == b""
+
+
+def test_jwks_document_follows_key_changes(app, client):
+    before = client.get("/jwks.json").headers["ETag"]
+    app.extensions["idp.keys"].generate("ES256", actor="operator")
+    app.extensions["idp"].keyring.reload()
+    after = client.get("/jwks.json")
+    assert after.headers["ETag"] != before
+    assert "ES256" in {key["alg"] for key in after.get_json()["keys"]}
+    metadata = client.get("/.well-known/openid-configuration").get_json()
+    assert metadata["issuer"] == "http://127.0.0.1:5000"
