@@ -343,6 +343,8 @@ def scenarios(server: Server, rp: RelyingParty, work: Path, args: argparse.Names
             server, "full password login", login, args.runs, args.warmup, args.login_concurrency
         )
     )
+    # the machine drifts: the floor is measured again at the end and the higher one is used
+    simple("framework floor again (/health)", "/health")
     return results
 
 
@@ -469,10 +471,12 @@ TARGETS = {
 
 def render(results: list[Result], floor: dict, memory: dict, args: argparse.Namespace) -> str:
     by_name = {r.name: r for r in results}
-    framework = by_name["framework floor (/health)"]
 
     def per_core(r: Result) -> float:
         return r.rps / max(r.server_cpu, 0.01)
+
+    floors = [by_name["framework floor (/health)"], by_name["framework floor again (/health)"]]
+    framework = max(floors, key=per_core)
 
     lines = [
         "# Benchmark results",
@@ -516,7 +520,8 @@ def render(results: list[Result], floor: dict, memory: dict, args: argparse.Name
     lines += [
         "",
         "Ratios use requests per second of server CPU, so a scenario that leaves the server core",
-        "idle part of the time is not penalised for the load generator's limits.",
+        "idle part of the time is not penalised for the load generator's limits. The framework",
+        "floor is measured first and last; ratios use the higher of the two (the stricter).",
         "",
         "## Crypto floor (one core, in process)",
         "",
