@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import hmac
 import secrets
-
-from captcha.audio import AudioCaptcha
-from captcha.image import ImageCaptcha
+from typing import Any
 
 from idp.storage.ephemeral import EphemeralStore
 
@@ -21,8 +19,17 @@ LENGTH = 6
 class Captchas:
     def __init__(self, store: EphemeralStore) -> None:
         self._store = store
-        self._image = ImageCaptcha(width=220, height=80)
-        self._audio = AudioCaptcha()
+        self._drawers: tuple[Any, Any] | None = None
+
+    def _drawer(self) -> tuple[Any, Any]:
+        """Fonts and voice samples load on the first captcha: most workers never draw one
+        (a few MB of resident memory each; bench/RESULTS.md)."""
+        if self._drawers is None:
+            from captcha.audio import AudioCaptcha
+            from captcha.image import ImageCaptcha
+
+            self._drawers = (ImageCaptcha(width=220, height=80), AudioCaptcha())
+        return self._drawers
 
     def new(self) -> str:
         captcha_id = secrets.token_urlsafe(16)
@@ -32,11 +39,11 @@ class Captchas:
 
     def image(self, captcha_id: str) -> bytes | None:
         answer = self._answer(captcha_id)
-        return self._image.generate(answer).getvalue() if answer else None
+        return self._drawer()[0].generate(answer).getvalue() if answer else None
 
     def audio(self, captcha_id: str) -> bytes | None:
         answer = self._answer(captcha_id)
-        return bytes(self._audio.generate(answer)) if answer else None
+        return bytes(self._drawer()[1].generate(answer)) if answer else None
 
     def check(self, captcha_id: str | None, attempt: str | None) -> bool:
         """True once for the right answer; any check uses the captcha up."""

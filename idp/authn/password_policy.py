@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
-
 from idp.errors import IdpError
 
 MIN_LENGTH = 12
@@ -38,6 +36,8 @@ def check_new_password(password: str, username: str, hints: list[str]) -> None:
         raise WeakPasswordError("too_long")
     if username and username.lower() in password.lower():
         raise WeakPasswordError("contains_username")
+    from zxcvbn import zxcvbn  # its dictionaries weigh ~12 MB: loaded on the first new password
+
     result = zxcvbn(password[:SCORED_PREFIX], user_inputs=[username, *hints])
     if result["score"] < MIN_SCORE:
         raise WeakPasswordError("guessable", tuple(result["feedback"].get("suggestions", [])))

@@ -1,13 +1,15 @@
-"""``idp clients create|list|show|delete``."""
+"""``idp clients create|list|show|delete|sync``."""
 
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import click
 
 from idp.cli import Context, emit, fail, pass_context
 from idp.errors import ConflictError, NotFoundError
+from idp.oidc import client_sync
 from idp.oidc import clients as registry
 from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
 from idp.storage import db
@@ -137,3 +139,43 @@ def delete(obj: Context, client_id: str, as_json: bool) -> None:
         except NotFoundError as exc:
             fail(str(exc))
     emit({"client_id": client_id, "deleted": True}, as_json, f"deleted client {client_id}")
+
+
+@clients.command("sync")
+@click.option(
+    "--file",
+    "path",
+    default="config/clients.toml",
+    show_default=True,
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The clients file (see config/clients.example.toml).",
+)
+@click.option("--dry-run", is_flag=True, help="Report what would change; change nothing.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def sync(obj: Context, path: Path, dry_run: bool, as_json: bool) -> None:
+    """Make the registrations match a clients file: idempotent, all or nothing; secrets come
+    from the environment variables the file names."""
+    try:
+        declared = client_sync.read_file(path)
+    except client_sync.ClientFileError as exc:
+        fail(str(exc))
+    with obj.app.app_context():
+        try:
+            report = client_sync.sync(db.session, declared)
+        except client_sync.ClientFileError as exc:
+            db.session.rollback()
+            fail(str(exc))
+        if dry_run:
+            db.session.rollback()
+        else:
+            db.session.commit()
+            obj.app.extensions["idp"].clients.changed()
+    data = {**report.as_dict(), "dry_run": dry_run}
+    lines = [f"created    {cid}" for cid in report.created]
+    lines += [f"changed    {cid}: {', '.join(f)}" for cid, f in report.changed.items()]
+    lines += [f"unchanged  {cid}" for cid in report.unchanged]
+    lines += [f"not in file (left alone) {cid}" for cid in report.not_in_file]
+    if dry_run:
+        lines.append("(dry run: nothing was changed)")
+    emit(data, as_json, "\n".join(lines) or "no clients declared")

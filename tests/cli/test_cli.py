@@ -3,33 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import stat
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-IDP = [sys.executable, "-c", "from idp.cli import run; run()"]
-
-
-@pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    return {
-        **os.environ,
-        "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
-        "IDP_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "keys" / "kek"),
-        "IDP_ARGON2_MEMORY_COST": "1024",
-        "IDP_ARGON2_TIME_COST": "1",
-    }
-
-
-def idp(env, *args, check=True):
-    result = subprocess.run([*IDP, *args], env=env, capture_output=True, text=True, timeout=60)
-    if check:
-        assert result.returncode == 0, result.stderr
-    return result
+from tests.cli.runner import idp
 
 
 def test_init_creates_kek_schema_and_key_then_is_idempotent(env, tmp_path):
