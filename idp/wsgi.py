@@ -9,15 +9,12 @@ rate limits and lockouts then count the real client, and nobody else can spoof i
 
 from __future__ import annotations
 
-import ctypes
 import os
 from typing import Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from idp import create_app
-
-M_MMAP_THRESHOLD = -3  # glibc's mallopt parameter number
 
 
 class TrustedProxy:
@@ -47,21 +44,9 @@ SECRET_VARIABLES = (
 )
 
 
-def return_large_blocks_to_the_system() -> None:
-    """Each argon2id check allocates 19 MiB. glibc raises its mmap threshold after the first
-    such block is freed and then keeps later ones in the heap, so a worker's resident memory
-    grows by the hash size for good; a fixed threshold hands every large block back."""
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc (musl, macOS): nothing to tune
-        return
-    libc.mallopt(M_MMAP_THRESHOLD, 128 * 1024)
-
-
 def build() -> Any:
     """One application per worker. Secrets are dropped from the process environment once the
     settings hold them: some servers (granian) copy it into every request's WSGI environ."""
-    return_large_blocks_to_the_system()
     application = create_app()
     application.wsgi_app = TrustedProxy(application.wsgi_app, trusted_addresses())
     for name in SECRET_VARIABLES:
