@@ -30,6 +30,7 @@ from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
 from idp.keyring.lifecycle import KeyLifecycle, Timing
 from idp.mail import create_mailer
+from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
 from idp.oidc.tokens import revoke_user_grants
@@ -69,6 +70,9 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     )
     app.extensions["idp"] = ctx
     app.extensions["idp.provider"] = Provider(ctx)
+    backchannel = BackchannelLogout(ctx, settings.backchannel_timeout)
+    sessions.on_logout.append(backchannel.announce)
+    app.extensions["idp.backchannel"] = backchannel
     mailer = create_mailer(settings.mail_from, settings.smtp_url, settings.resolved_outbox())
     otp = EmailOtp(
         store,

@@ -67,6 +67,9 @@ class Settings:
     )
     key_rotation_days: int = _doc("age of the active key after which `rotate --if-due` acts", 90)
     jwks_max_age: int = _doc("Cache-Control max-age of the JWKS, in seconds", 300)
+    backchannel_timeout: float = _doc(
+        "seconds a module may take to accept a back-channel logout before a later retry", 2.0
+    )
     otp_mandatory_from: str = _doc(
         "date (YYYY-MM-DD) from which every password login asks a "
         "code; before it only flagged accounts",

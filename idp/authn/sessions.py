@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from idp.storage.ephemeral import EphemeralStore
 
@@ -34,6 +36,8 @@ class SessionService:
     def __init__(self, store: EphemeralStore, ttl: int) -> None:
         self._store = store
         self._ttl = ttl
+        #: called with the sessions a logout ended (back-channel logout listens here)
+        self.on_logout: list[Callable[[list[SsoSession]], Any]] = []
 
     @staticmethod
     def _key(sid: str) -> str:
@@ -55,11 +59,27 @@ class SessionService:
         return session
 
     def end_all(self, user_id: int) -> int:
-        """End every SSO session of an account (password change, "sign out everywhere")."""
+        """Log an account out everywhere (password change, "sign out everywhere", blocking)."""
         index = self._store.consume(self._user_key(user_id)) or {"sids": []}
-        for sid in index["sids"]:
-            self._store.delete(self._key(sid))
+        ended = [self._consume(sid) for sid in index["sids"]]
+        self._announce([s for s in ended if s is not None])
         return len(index["sids"])
+
+    def logout(self, sid: str | None) -> SsoSession | None:
+        """End one session because its person or a relying party logged out."""
+        ended = self.end(sid)
+        if ended is not None:
+            self._announce([ended])
+        return ended
+
+    def _consume(self, sid: str) -> SsoSession | None:
+        data = self._store.consume(self._key(sid))
+        return SsoSession(**data) if data else None
+
+    def _announce(self, ended: list[SsoSession]) -> None:
+        if ended:
+            for listener in self.on_logout:
+                listener(ended)
 
     def _index(self, user_id: int, sid: str) -> None:
         key = self._user_key(user_id)

@@ -56,7 +56,16 @@ def run() -> None:
         fail(str(exc))
 
 
-from idp.cli import clients, init, keys, maintenance, psc_sandbox, serve, users  # noqa: E402
+from idp.cli import (  # noqa: E402
+    backchannel,
+    clients,
+    init,
+    keys,
+    maintenance,
+    psc_sandbox,
+    serve,
+    users,
+)
 
 main.add_command(init.init)
 main.add_command(serve.serve)
@@ -65,3 +74,4 @@ main.add_command(clients.clients)
 main.add_command(keys.keys)
 main.add_command(maintenance.maintenance)
 main.add_command(psc_sandbox.psc_sandbox)
+main.add_command(backchannel.backchannel)

@@ -46,6 +46,9 @@ def clients() -> None:
     type=click.Choice(registry.SIGNING_ALGS),
     help="ID-token signing algorithm (default RS256; needs an active key).",
 )
+@click.option(
+    "--backchannel-logout-uri", help="Where the module receives back-channel logout tokens."
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def create(
@@ -61,6 +64,7 @@ def create(
     third_party: bool,
     jwks_file: click.File | None,
     id_token_alg: str | None,
+    backchannel_logout_uri: str | None,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -81,6 +85,7 @@ def create(
         first_party=not third_party,
         jwks=jwks,
         id_token_signed_response_alg=id_token_alg,
+        backchannel_logout_uri=backchannel_logout_uri,
     )
     with obj.app.app_context():
         try:

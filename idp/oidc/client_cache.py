@@ -39,6 +39,7 @@ class ClientSnapshot:
     token_endpoint_auth_method: str
     jwks: dict[str, Any] | None
     id_token_signed_response_alg: str | None
+    backchannel_logout_uri: str | None = None
 
     @classmethod
     def of(cls, row: OAuthClient) -> ClientSnapshot:
@@ -54,6 +55,7 @@ class ClientSnapshot:
             token_endpoint_auth_method=row.token_endpoint_auth_method,
             jwks=row.jwks,
             id_token_signed_response_alg=row.id_token_signed_response_alg,
+            backchannel_logout_uri=row.backchannel_logout_uri,
         )
 
 

@@ -106,6 +106,7 @@ class ClientRegistration:
     first_party: bool = True
     jwks: dict[str, Any] | None = None
     id_token_signed_response_alg: str | None = None
+    backchannel_logout_uri: str | None = None
 
     def validate(self) -> None:
         if not CLIENT_ID_PATTERN.match(self.client_id):
@@ -124,6 +125,8 @@ class ClientRegistration:
             raise InvalidClientMetadataError("redirect_uri: at least one for authorization_code")
         for uri in self.redirect_uris + self.post_logout_redirect_uris:
             check_redirect_uri_registration(uri)
+        if self.backchannel_logout_uri is not None:
+            check_redirect_uri_registration(self.backchannel_logout_uri)
         if self.id_token_signed_response_alg not in (None, *SIGNING_ALGS):
             raise InvalidClientMetadataError("id_token_signed_response_alg: unsupported")
         unknown = [s for s in self.scope.split() if s not in SCOPES]
@@ -181,6 +184,7 @@ def create_client(
         token_endpoint_auth_method=registration.token_endpoint_auth_method,
         jwks=registration.jwks,
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
+        backchannel_logout_uri=registration.backchannel_logout_uri,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -222,5 +226,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "token_endpoint_auth_method": record.token_endpoint_auth_method,
         "scope": record.scope,
         "id_token_signed_response_alg": record.id_token_signed_response_alg or "RS256",
+        "backchannel_logout_uri": record.backchannel_logout_uri,
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

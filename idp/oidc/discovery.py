@@ -62,6 +62,8 @@ def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:
         request_parameter_supported=False,
         request_uri_parameter_supported=False,
         authorization_response_iss_parameter_supported=True,
+        backchannel_logout_supported=True,
+        backchannel_logout_session_supported=True,
     )
     metadata.validate()
     return dict(metadata)

@@ -32,4 +32,4 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def end_session(self, end_session_request: EndSessionRequest) -> None:
         claims = end_session_request.id_token_claims or {}
         if claims.get("iss") == self.ctx.issuer and isinstance(claims.get("sid"), str):
-            self.ctx.sessions.end(claims["sid"])
+            self.ctx.sessions.logout(claims["sid"])

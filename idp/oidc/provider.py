@@ -126,7 +126,7 @@ class Provider:
         return self.server.validate_endpoint_request("end_session")
 
     def end_session(self, validated: Any, sid: str | None) -> Response | None:
-        self.ctx.sessions.end(sid)
+        self.ctx.sessions.logout(sid)
         return self.server.create_endpoint_response("end_session", validated)
 
     def readiness_problems(self) -> list[str]:

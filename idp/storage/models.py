@@ -173,6 +173,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     token_endpoint_auth_method: Mapped[str] = mapped_column(String(40))
     jwks: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: OpenID Connect Back-Channel Logout 1.0
+    backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 
@@ -294,3 +296,23 @@ class AuditEvent(db.Model):  # type: ignore[name-defined]
     action: Mapped[str] = mapped_column(String(80))
     target: Mapped[str] = mapped_column(String(200), default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class LogoutDelivery(db.Model):  # type: ignore[name-defined]
+    """A back-channel logout waiting to reach a module: the durable queue behind
+    ``idp backchannel deliver`` (retried with backoff until delivered or given up). The token
+    is signed afresh at each attempt, so a late delivery is not an expired token."""
+
+    __tablename__ = "logout_deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), index=True)
+    uri: Mapped[str] = mapped_column(String(500))
+    subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    gave_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str] = mapped_column(String(200), default="")

@@ -1,0 +1,24 @@
+"""``idp backchannel deliver``: retry back-channel logouts that did not get through at once
+(run it every minute from cron or a systemd timer; safe to run from several instances)."""
+
+from __future__ import annotations
+
+import click
+
+from idp.cli import Context, emit, pass_context
+
+
+@click.group()
+def backchannel() -> None:
+    """Back-channel logout (OpenID Connect Back-Channel Logout 1.0)."""
+
+
+@backchannel.command("deliver")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def deliver(obj: Context, as_json: bool) -> None:
+    """Send the logout tokens that are due (growing delays, given up after a day)."""
+    app = obj.app
+    with app.app_context():
+        counts = app.extensions["idp.backchannel"].deliver_due()
+    emit(counts, as_json, "\n".join(f"{k:<10} {v}" for k, v in counts.items()))
