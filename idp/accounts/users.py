@@ -175,8 +175,13 @@ def token_holder(session: Session, subject: str) -> TokenHolder | None:
 
     columns = [getattr(User, f.name) for f in fields(TokenHolder)[:-1]]
     rows = session.execute(
-        select(*columns, User.is_active, Habilitation.valid_from, Habilitation.valid_to)
-        .add_columns(Habilitation.ended_at)
+        select(
+            *columns,
+            User.is_active,
+            Habilitation.valid_from,
+            Habilitation.valid_to,
+            Habilitation.ended_at,
+        )
         .outerjoin(Habilitation, Habilitation.user_id == User.id)
         .where(User.subject == subject[:64])
     ).all()

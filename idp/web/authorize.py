@@ -28,6 +28,7 @@ from idp.authn.otp import (
     mask_email,
 )
 from idp.authn.passwords import InvalidCredentialsError
+from idp.authn.psc.federation import AccountBlockedError
 from idp.authn.remembered_devices import cookie_name
 from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
@@ -91,24 +92,8 @@ def login() -> Response | str:
             _("Trop de tentatives : patientez %(s)d secondes avant de réessayer.", s=error.wait)
         )
         return render_template("login.html", form=form, pending=pending), 429
-    except NoValidHabilitationError:
-        return render_error(
-            "no_habilitation",
-            _(
-                "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
-                "ViaTrajectoire de votre établissement."
-            ),
-            403,
-        )
-    except AccountDeactivatedError:
-        return render_error(
-            "account_deactivated",
-            _(
-                "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
-                "établissement pour le réactiver."
-            ),
-            403,
-        )
+    except (NoValidHabilitationError, AccountDeactivatedError) as error:
+        return account_refusal(error)
     except EmailNotVerifiedError:
         return render_error(
             "email_not_verified",
@@ -181,6 +166,27 @@ def resend() -> Response | str:
     if challenge is None:
         return _restart(pending)
     return _code_page(OtpForm(formdata=None), challenge, pending, message=message)
+
+
+def account_refusal(error: Exception) -> Response:
+    """The page for a login refused by the account's state, whatever the login method."""
+    if isinstance(error, NoValidHabilitationError):
+        text = _(
+            "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
+            "ViaTrajectoire de votre établissement."
+        )
+        return render_error("no_habilitation", text, 403)
+    if isinstance(error, AccountBlockedError):
+        text = _(
+            "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
+            "Réessayez plus tard ou demandez à un référent de le débloquer."
+        )
+        return render_error("account_blocked", text, 403)
+    text = _(
+        "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
+        "établissement pour le réactiver."
+    )
+    return render_error("account_deactivated", text, 403)
 
 
 def _code_page(

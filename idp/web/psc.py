@@ -29,9 +29,11 @@ from idp.authn.login import LoginStep, NoValidHabilitationError
 from idp.authn.psc.client import PscError, PscUnavailableError
 from idp.authn.psc.federation import (
     AccountBlockedError,
+    LinkExpiredError,
     NoLinkedAccountError,
     PscFederation,
 )
+from idp.authn.psc.links import AlreadyLinkedError
 from idp.authn.sessions import SsoSession
 from idp.web.context import ctx
 from idp.web.errors import render_error
@@ -148,9 +150,6 @@ def through_psc_logout(sso: SsoSession | None, response: Response) -> Response:
 def link_after_password(step: LoginStep) -> LoginStep | Response:
     """Called when a password login finishes: bind a held PSC identity if this browser
     asked for it on the "rattachement" page."""
-    from idp.authn.psc.federation import LinkExpiredError
-    from idp.authn.psc.links import AlreadyLinkedError
-
     link_id = session.pop(LINK_KEY, None)
     fed = federation()
     if not link_id or fed is None or step.session is None:
@@ -211,21 +210,7 @@ def _failed(error: PscError, pending_id: str | None) -> Response:
 
 
 def _account_refused(error: Exception) -> Response:
+    from idp.web.authorize import account_refusal
+
     log.warning("psc login refused by account state: %s", type(error).__name__)
-    if isinstance(error, NoValidHabilitationError):
-        text = _(
-            "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
-            "ViaTrajectoire de votre établissement."
-        )
-        return render_error("no_habilitation", text, 403)
-    if isinstance(error, AccountBlockedError):
-        text = _(
-            "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
-            "Réessayez plus tard ou demandez à un référent de le débloquer."
-        )
-        return render_error("account_blocked", text, 403)
-    text = _(
-        "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
-        "établissement pour le réactiver."
-    )
-    return render_error("account_deactivated", text, 403)
+    return account_refusal(error)

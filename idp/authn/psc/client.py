@@ -20,6 +20,7 @@ from typing import Any
 
 import requests
 from authlib.common.errors import AuthlibBaseError
+from authlib.common.urls import add_params_to_uri
 from authlib.integrations.requests_client import OAuth2Session
 from joserfc import jws, jwt
 from joserfc.errors import JoseError
@@ -118,8 +119,6 @@ class PscClient:
         return url
 
     def logout_url(self, id_token: str, post_logout_redirect_uri: str, state: str) -> str:
-        from authlib.common.urls import add_params_to_uri
-
         return add_params_to_uri(
             self.endpoint("end_session_endpoint"),
             {
