@@ -72,6 +72,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     app.extensions["idp.provider"] = Provider(ctx)
     backchannel = BackchannelLogout(ctx, settings.backchannel_timeout)
     sessions.on_logout.append(backchannel.announce)
+    sessions.on_client_added.append(backchannel.schedule_expiry)
     app.extensions["idp.backchannel"] = backchannel
     mailer = create_mailer(settings.mail_from, settings.smtp_url, settings.resolved_outbox())
     otp = EmailOtp(

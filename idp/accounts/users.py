@@ -165,6 +165,7 @@ class TokenHolder:
     given_name: str
     family_name: str
     profession: str
+    national_id: str | None
     updated_at: datetime
     psc_profile: dict | None
     may_hold_tokens: bool

@@ -38,6 +38,8 @@ class SessionService:
         self._ttl = ttl
         #: called with the sessions a logout ended (back-channel logout listens here)
         self.on_logout: list[Callable[[list[SsoSession]], Any]] = []
+        #: called when a session signs in to a relying party for the first time
+        self.on_client_added: list[Callable[[SsoSession, str], Any]] = []
 
     @staticmethod
     def _key(sid: str) -> str:
@@ -101,6 +103,12 @@ class SessionService:
         if client_id not in session.clients:
             session.clients.append(client_id)
             self._save(session)
+            for listener in self.on_client_added:
+                listener(session, client_id)
+
+    def expires_at(self, session: SsoSession) -> int:
+        """Sessions do not slide: they end ``ttl`` after the login, whatever happens."""
+        return session.auth_time + self._ttl
 
     def end(self, sid: str | None) -> SsoSession | None:
         if not sid or len(sid) > 100:

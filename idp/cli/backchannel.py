@@ -14,11 +14,18 @@ def backchannel() -> None:
 
 
 @backchannel.command("deliver")
+@click.option(
+    "--retry-now", is_flag=True, help="Also retry failed deliveries before their delay is over."
+)
+@click.option("--client", "client_id", help="Only the deliveries to this module.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def deliver(obj: Context, as_json: bool) -> None:
-    """Send the logout tokens that are due (growing delays, given up after a day)."""
+def deliver(obj: Context, retry_now: bool, client_id: str | None, as_json: bool) -> None:
+    """Send the logout tokens that are due: expired sessions and retries (growing delays,
+    given up after a day). After a module's outage: --retry-now --client MODULE."""
     app = obj.app
     with app.app_context():
-        counts = app.extensions["idp.backchannel"].deliver_due()
+        counts = app.extensions["idp.backchannel"].deliver_due(
+            retry_now=retry_now, client_id=client_id
+        )
     emit(counts, as_json, "\n".join(f"{k:<10} {v}" for k, v in counts.items()))

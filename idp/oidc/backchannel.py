@@ -7,7 +7,11 @@ last habilitation — every module the session signed in to that registered a
 ``iat``, ``exp``, ``jti``, ``events``, ``sid`` and ``sub``). Each delivery is a row first
 (durable), attempted at once with a short timeout, then retried by ``idp backchannel deliver``
 (cron, every minute) with growing delays; a module that was down gets it when it is back.
-A session swapped for a new one at login, or one that simply expires, is not announced.
+
+Sessions that simply expire are announced too: when a session first signs in to a module
+with a back-channel URI, a delivery is queued for the session's end (sessions do not slide),
+and ``idp backchannel deliver`` sends it then; a logout before that brings it forward. A
+session swapped for a new one at login is not announced at the swap (its expiry still is).
 """
 
 from __future__ import annotations
@@ -40,47 +44,73 @@ class BackchannelLogout:
         self.http = requests.Session()
 
     def announce(self, ended: list[SsoSession]) -> list[LogoutDelivery]:
-        """Queue a delivery per (ended session × module with a back-channel URI), try them."""
+        """A delivery per (ended session × module with a back-channel URI), tried at once:
+        the one the session's expiry scheduled, brought forward, or a new one."""
         session = self.ctx.db_session()
+        now = datetime.now(UTC)
         rows = []
         for sso in ended:
-            user = users.get_by_id(session, sso.user_id)
-            for client_id in sso.clients:
-                client = self.ctx.clients.get(client_id)
-                if client is None or not client.backchannel_logout_uri:
-                    continue
-                rows.append(
-                    LogoutDelivery(
-                        client_id=client_id,
-                        uri=client.backchannel_logout_uri,
-                        subject=user.subject if user is not None else None,
-                        sid=sso.sid[:64],
-                        attempts=0,
-                        last_error="",
-                        next_attempt_at=datetime.now(UTC),
-                    )
+            scheduled = {
+                row.client_id: row
+                for row in session.query(LogoutDelivery).filter(
+                    LogoutDelivery.sid == sso.sid[:64],
+                    LogoutDelivery.attempts == 0,
+                    LogoutDelivery.delivered_at.is_(None),
+                    LogoutDelivery.gave_up_at.is_(None),
                 )
+            }
+            for client_id in sso.clients:
+                row = scheduled.get(client_id) or self._queue(sso, client_id, now)
+                if row is not None:
+                    row.next_attempt_at = now
+                    rows.append(row)
         if rows:
-            session.add_all(rows)
             session.commit()
             self._attempt(rows)
         return rows
 
-    def deliver_due(self, limit: int = 200) -> dict[str, int]:
-        """Retry what is due; returns counts for the operator."""
+    def schedule_expiry(self, sso: SsoSession, client_id: str) -> None:
+        """Queue the logout token this module gets when the session expires."""
+        at = datetime.fromtimestamp(self.ctx.sessions.expires_at(sso), UTC)
+        if self._queue(sso, client_id, at) is not None:
+            self.ctx.db_session().commit()
+
+    def _queue(self, sso: SsoSession, client_id: str, at: datetime) -> LogoutDelivery | None:
+        client = self.ctx.clients.get(client_id)
+        if client is None or not client.backchannel_logout_uri:
+            return None
+        session = self.ctx.db_session()
+        user = users.get_by_id(session, sso.user_id)
+        row = LogoutDelivery(
+            client_id=client_id,
+            uri=client.backchannel_logout_uri,
+            subject=user.subject if user is not None else None,
+            sid=sso.sid[:64],
+            attempts=0,
+            last_error="",
+            next_attempt_at=at,
+        )
+        session.add(row)
+        return row
+
+    def deliver_due(
+        self, limit: int = 200, retry_now: bool = False, client_id: str | None = None
+    ) -> dict[str, int]:
+        """Send what is due (expired sessions, retries); returns counts for the operator.
+
+        ``retry_now`` also retries, ahead of their delay, deliveries that failed (a module is
+        back up); it never sends the logout of a session that has not ended."""
         session = self.ctx.db_session()
         now = datetime.now(UTC)
-        due = (
-            session.query(LogoutDelivery)
-            .filter(
-                LogoutDelivery.delivered_at.is_(None),
-                LogoutDelivery.gave_up_at.is_(None),
-                LogoutDelivery.next_attempt_at <= now,
-            )
-            .order_by(LogoutDelivery.next_attempt_at)
-            .limit(limit)
-            .all()
+        when = LogoutDelivery.next_attempt_at <= now
+        if retry_now:
+            when = when | (LogoutDelivery.attempts > 0)
+        query = session.query(LogoutDelivery).filter(
+            LogoutDelivery.delivered_at.is_(None), LogoutDelivery.gave_up_at.is_(None), when
         )
+        if client_id:
+            query = query.filter(LogoutDelivery.client_id == client_id)
+        due = query.order_by(LogoutDelivery.next_attempt_at).limit(limit).all()
         self._attempt(due)
         return {
             "attempted": len(due),

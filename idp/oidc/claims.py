@@ -20,6 +20,7 @@ SCOPE_CLAIMS = {
         "preferred_username",
         "updated_at",
         "profession",
+        "national_id",
     ],
     "email": ["email", "email_verified"],
     "habilitations": ["habilitations"],
@@ -45,6 +46,8 @@ def user_claims(user: User | TokenHolder, scope: str | None) -> dict[str, Any]:
             updated_at=int(user.updated_at.timestamp()),
             profession=user.profession,
         )
+        if user.national_id:  # RPPS (or ADELI) number, from the directory or PSC
+            claims["national_id"] = user.national_id
     if "email" in scopes:
         claims.update(email=user.email, email_verified=bool(user.email_verified))
     if "habilitations" in scopes:

@@ -69,7 +69,12 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         if not isinstance(user, Principal):
             return {}
         extra: dict[str, Any] = {"sid": user.sid} if user.sid else {}
-        if "habilitations" in (scope or "").split():
+        scopes = (scope or "").split()
+        if "profile" in scopes:  # what modules decide on; names and email stay in userinfo
+            extra["profession"] = user.user.profession
+            if user.user.national_id:
+                extra["national_id"] = user.user.national_id
+        if "habilitations" in scopes:
             extra["habilitations"] = habilitation_claims(user.user)
         return extra
 

@@ -309,7 +309,7 @@ class LogoutDelivery(db.Model):  # type: ignore[name-defined]
     client_id: Mapped[str] = mapped_column(String(100), index=True)
     uri: Mapped[str] = mapped_column(String(500))
     subject: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    sid: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    sid: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)

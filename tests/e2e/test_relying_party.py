@@ -6,10 +6,9 @@ as a browser would post it, the token endpoint, the JWKS, userinfo, refresh, log
 
 from __future__ import annotations
 
-import re
 import secrets
 import time
-from urllib.parse import parse_qs, urljoin, urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -18,6 +17,7 @@ from authlib.oidc.core import CodeIDToken
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
+from tests.e2e import browsing
 from tests.mailbox import Mailbox
 
 pytestmark = pytest.mark.e2e
@@ -36,48 +36,10 @@ def metadata(live_server):
     return requests.get(f"{live_server.url}/.well-known/openid-configuration", timeout=5).json()
 
 
-def csrf(html: str) -> str:
-    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
-
-
 def browser_login(
     browser: requests.Session, authorize_url: str, outbox: Mailbox, password: str = PASSWORD
 ) -> requests.Response:
-    """What a person's browser does: login page, password, mailed code, back to the RP."""
-    page = browser.get(authorize_url, timeout=10)
-    assert page.status_code == 200 and 'name="password"' in page.text, page.text[:500]
-    response = browser.post(
-        page.url,
-        data={"csrf_token": csrf(page.text), "username": "jdupont", "password": password},
-        allow_redirects=False,
-        timeout=10,
-    )
-    if response.status_code == 302 and "/login/code" in response.headers["Location"]:
-        code_page = browser.get(urljoin(response.url, response.headers["Location"]), timeout=10)
-        response = browser.post(
-            code_page.url,
-            data={
-                "csrf_token": csrf(code_page.text),
-                "otp": outbox.latest_code("jdupont@example.org"),
-            },
-            allow_redirects=False,
-            timeout=10,
-        )
-    while response.status_code == 302 and not response.headers["Location"].startswith(REDIRECT):
-        response = browser.get(
-            urljoin(response.url, response.headers["Location"]), allow_redirects=False, timeout=10
-        )
-        if response.status_code == 200 and 'name="accept"' in response.text:  # first login: CGU
-            request_id = re.search(
-                r'name="request_id" type="hidden" value="([^"]+)"', response.text
-            ).group(1)
-            response = browser.post(
-                urljoin(response.url, "/charter"),
-                data={"csrf_token": csrf(response.text), "request_id": request_id, "accept": "y"},
-                allow_redirects=False,
-                timeout=10,
-            )
-    return response
+    return browsing.browser_login(browser, authorize_url, outbox, "jdupont", password, REDIRECT)
 
 
 def sign_in(live_server, registered, metadata, **params):
