@@ -7,10 +7,11 @@ BIN := $(VENV)/bin
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml clients/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e './clients[flask]'
 	touch $@
 
 PSC_PORT ?= 5001
@@ -18,11 +19,13 @@ PSC_ENV := IDP_PSC_ISSUER=http://127.0.0.1:$(PSC_PORT)/auth/realms/esante-wallet
 	IDP_PSC_CLIENT_ID=viatrajectoire-idp IDP_PSC_CLIENT_SECRET=psc-sandbox-secret
 
 ## Run the provider on http://127.0.0.1:5000 with demo data (SQLite, in-process store, outbox),
-## wired to the Pro Santé Connect stand-in on http://127.0.0.1:$(PSC_PORT) (stopped with it).
+## wired to the Pro Santé Connect stand-in on http://127.0.0.1:$(PSC_PORT), and the demo module
+## on http://127.0.0.1:8000 (both stopped with it).
 run: install
 	$(BIN)/idp init --demo
 	$(BIN)/idp psc-sandbox --host 127.0.0.1 --port $(PSC_PORT) & psc=$$!; \
-	trap 'kill $$psc 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m demo_module --port 8000 & module=$$!; \
+	trap 'kill $$psc $$module 2>/dev/null' EXIT INT TERM; \
 	$(PSC_ENV) $(BIN)/idp serve --host 127.0.0.1 --port 5000
 
 ## The whole suite: lint, then every test on the embedded default and on PostgreSQL + Redis.

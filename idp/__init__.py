@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     )
     app.extensions["idp"] = ctx
     app.extensions["idp.provider"] = Provider(ctx)
-    backchannel = BackchannelLogout(ctx, settings.backchannel_timeout)
+    backchannel = BackchannelLogout(ctx, settings.backchannel_timeout, app)
     sessions.on_logout.append(backchannel.announce)
     sessions.on_client_added.append(backchannel.schedule_expiry)
     app.extensions["idp.backchannel"] = backchannel

@@ -15,10 +15,14 @@ class Receiver:
     def __init__(self) -> None:
         self.tokens: list[str] = []
         self.down = False
+        #: while set and not released, requests wait (a slow module)
+        self.hold: threading.Event | None = None
         self.url = ""
 
     def __call__(self, environ, start_response):  # noqa: ANN001, ANN204 - WSGI
         request = Request(environ)
+        if self.hold is not None:
+            self.hold.wait(10)
         if self.down:
             return Response("down", 503)(environ, start_response)
         self.tokens.append(request.form.get("logout_token", ""))

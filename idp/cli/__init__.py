@@ -27,6 +27,9 @@ class Context:
             from idp import create_app
 
             self._app = create_app()
+            # a command ends with its process: deliver its logouts before exiting, not on a
+            # background thread that would die with it
+            self._app.extensions["idp.backchannel"].app = None
         return self._app
 
 

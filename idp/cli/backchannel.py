@@ -29,3 +29,20 @@ def deliver(obj: Context, retry_now: bool, client_id: str | None, as_json: bool)
             retry_now=retry_now, client_id=client_id
         )
     emit(counts, as_json, "\n".join(f"{k:<10} {v}" for k, v in counts.items()))
+
+
+@backchannel.command("waiting")
+@click.option("--client", "client_id", help="Only the deliveries to this module.")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def waiting(obj: Context, client_id: str | None, as_json: bool) -> None:
+    """Logouts that did not reach their module yet: attempts, last error, next retry."""
+    app = obj.app
+    with app.app_context():
+        rows = app.extensions["idp.backchannel"].waiting(client_id)
+    lines = [
+        f"{r['client_id']:<24} attempts {r['attempts']:<2} next {r['next_attempt_at']}  "
+        f"{r['last_error']}"
+        for r in rows
+    ]
+    emit(rows, as_json, "\n".join(lines) or "nothing waiting")

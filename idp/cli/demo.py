@@ -26,6 +26,7 @@ DEMO_CONFIDENTIAL = ClientRegistration(
     post_logout_redirect_uris=["http://127.0.0.1:8000/"],
     grant_types=["authorization_code", "refresh_token", "client_credentials"],
     token_endpoint_auth_method="client_secret_basic",
+    backchannel_logout_uri="http://127.0.0.1:8000/backchannel-logout",
 )
 DEMO_CONFIDENTIAL_SECRET = "demo-module-secret-for-development-only"
 DEMO_PUBLIC = ClientRegistration(
@@ -57,6 +58,7 @@ Demo data (development only):
   user                 {DEMO_USER["username"]} / {DEMO_USER["password"]}
   referents            referent-ehpad, referent-ehpad2 (same password)
   support              support-ara (same password)
+  demo module          http://127.0.0.1:8000 (with `make run`: sign in, API call, step-up, logout)
   confidential client  {DEMO_CONFIDENTIAL.client_id} / {DEMO_CONFIDENTIAL_SECRET}
                        redirect_uri {DEMO_CONFIDENTIAL.redirect_uris[0]}
   public client (PKCE) {DEMO_PUBLIC.client_id}

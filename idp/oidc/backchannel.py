@@ -5,8 +5,10 @@ everywhere", a password change, an account blocked or deactivated by a referent,
 last habilitation — every module the session signed in to that registered a
 ``backchannel_logout_uri`` receives a logout token (``typ`` ``logout+jwt``, ``iss``, ``aud``,
 ``iat``, ``exp``, ``jti``, ``events``, ``sid`` and ``sub``). Each delivery is a row first
-(durable), attempted at once with a short timeout, then retried by ``idp backchannel deliver``
-(cron, every minute) with growing delays; a module that was down gets it when it is back.
+(durable), attempted at once by a background thread of the worker (so a slow or down module
+never delays the person's logout page, and a module validating the token against our JWKS
+cannot deadlock a busy worker), then retried by ``idp backchannel deliver`` (cron, every
+minute) with growing delays; a module that was down gets it when it is back.
 
 Sessions that simply expire are announced too: when a session first signs in to a module
 with a back-channel URI, a delivery is queued for the session's end (sessions do not slide),
@@ -17,7 +19,10 @@ session swapped for a new one at login is not announced at the swap (its expiry 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import secrets
+import threading
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -35,13 +40,20 @@ EVENT = "http://schemas.openid.net/event/backchannel-logout"
 TOKEN_LIFETIME = 120
 #: seconds to wait after the 1st, 2nd … failed attempt; then the delivery is given up
 BACKOFF = (60, 300, 900, 3600, 6 * 3600, 24 * 3600)
+#: a delivery thread with nothing to do for this long ends (the next logout starts one)
+IDLE_SECONDS = 60
 
 
 class BackchannelLogout:
-    def __init__(self, ctx: ProviderContext, timeout: float) -> None:
+    def __init__(self, ctx: ProviderContext, timeout: float, app: Any = None) -> None:
         self.ctx = ctx
         self.timeout = timeout
         self.http = requests.Session()
+        #: with an app, first attempts run on a background thread; without, inline (the CLI)
+        self.app = app
+        self._queue: queue.Queue[list[int]] = queue.Queue()
+        self._worker_pid: int | None = None
+        self._lock = threading.Lock()
 
     def announce(self, ended: list[SsoSession]) -> list[LogoutDelivery]:
         """A delivery per (ended session × module with a back-channel URI), tried at once:
@@ -60,22 +72,22 @@ class BackchannelLogout:
                 )
             }
             for client_id in sso.clients:
-                row = scheduled.get(client_id) or self._queue(sso, client_id, now)
+                row = scheduled.get(client_id) or self._new_delivery(sso, client_id, now)
                 if row is not None:
                     row.next_attempt_at = now
                     rows.append(row)
         if rows:
             session.commit()
-            self._attempt(rows)
+            self._dispatch(rows)
         return rows
 
     def schedule_expiry(self, sso: SsoSession, client_id: str) -> None:
         """Queue the logout token this module gets when the session expires."""
         at = datetime.fromtimestamp(self.ctx.sessions.expires_at(sso), UTC)
-        if self._queue(sso, client_id, at) is not None:
+        if self._new_delivery(sso, client_id, at) is not None:
             self.ctx.db_session().commit()
 
-    def _queue(self, sso: SsoSession, client_id: str, at: datetime) -> LogoutDelivery | None:
+    def _new_delivery(self, sso: SsoSession, client_id: str, at: datetime) -> LogoutDelivery | None:
         client = self.ctx.clients.get(client_id)
         if client is None or not client.backchannel_logout_uri:
             return None
@@ -136,6 +148,76 @@ class BackchannelLogout:
         if sid:
             claims["sid"] = sid
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "logout+jwt"}, claims, key)
+
+    def waiting(self, client_id: str | None = None) -> list[dict[str, Any]]:
+        """Deliveries that failed and wait for a retry, oldest first (for the operator)."""
+        query = (
+            self.ctx.db_session()
+            .query(LogoutDelivery)
+            .filter(
+                LogoutDelivery.delivered_at.is_(None),
+                LogoutDelivery.gave_up_at.is_(None),
+                LogoutDelivery.attempts > 0,
+            )
+        )
+        if client_id:
+            query = query.filter(LogoutDelivery.client_id == client_id)
+        return [
+            {
+                "client_id": row.client_id,
+                "attempts": row.attempts,
+                "last_error": row.last_error,
+                "next_attempt_at": row.next_attempt_at.isoformat(timespec="seconds"),
+                "created_at": row.created_at.isoformat(timespec="seconds"),
+            }
+            for row in query.order_by(LogoutDelivery.created_at).limit(1000)
+        ]
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        """Wait until the background thread has attempted what was handed to it (tests,
+        shutdown); False when ``timeout`` ran out first."""
+        deadline = time.monotonic() + timeout
+        with self._queue.all_tasks_done:
+            while self._queue.unfinished_tasks:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._queue.all_tasks_done.wait(remaining)
+        return True
+
+    def _dispatch(self, rows: list[LogoutDelivery]) -> None:
+        if self.app is None:
+            self._attempt(rows)
+            return
+        with self._lock:
+            if self._worker_pid != os.getpid():  # idle, first use, or a forked server worker
+                if self._worker_pid is not None:
+                    self._queue = queue.Queue()  # a parent's queue: its thread is not here
+                threading.Thread(target=self._work, name="backchannel", daemon=True).start()
+                self._worker_pid = os.getpid()
+            self._queue.put([row.id for row in rows])
+
+    def _work(self) -> None:
+        """Attempts what logouts hand over; ends after a minute without work."""
+        work = self._queue
+        while True:
+            try:
+                ids = work.get(timeout=IDLE_SECONDS)
+            except queue.Empty:
+                with self._lock:
+                    if work.empty():
+                        self._worker_pid = None
+                        return
+                continue
+            try:
+                with self.app.app_context():
+                    session = self.ctx.db_session()
+                    rows = session.query(LogoutDelivery).filter(LogoutDelivery.id.in_(ids)).all()
+                    self._attempt(rows)
+            except Exception:  # the rows stay due: the cron retries them
+                log.exception("back-channel logout attempt failed")
+            finally:
+                work.task_done()
 
     def _attempt(self, rows: list[LogoutDelivery]) -> None:
         session = self.ctx.db_session()

@@ -13,6 +13,12 @@ def test_deliver_with_nothing_due_reports_zero(env):
     assert json.loads(result.stdout) == {"attempted": 0, "delivered": 0, "given_up": 0}
 
 
+def test_waiting_with_nothing_failed(env):
+    idp(env, "init")
+    assert idp(env, "backchannel", "waiting").stdout.strip() == "nothing waiting"
+    assert json.loads(idp(env, "backchannel", "waiting", "--json").stdout) == []
+
+
 def test_clients_create_records_the_back_channel_uri(env):
     idp(env, "init")
     created = idp(

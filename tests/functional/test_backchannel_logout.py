@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import threading
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from joserfc import jwt
@@ -33,7 +34,15 @@ def decode(app, token: str) -> tuple[dict, dict]:
 
 def logout(client):
     page = client.get("/logout").get_data(as_text=True)
-    return client.post("/logout", data={"csrf_token": csrf_token(page), "submit": "1"})
+    response = client.post("/logout", data={"csrf_token": csrf_token(page), "submit": "1"})
+    delivered(client.application)
+    return response
+
+
+def delivered(app) -> None:
+    """Wait for the background thread's first attempts (the logout page does not)."""
+    assert app.extensions["idp.backchannel"].drain()
+    db.session.expire_all()
 
 
 def test_logout_sends_a_signed_token_with_sid_and_sub(app, client, make, module, receiver):
@@ -85,6 +94,7 @@ def test_sign_out_everywhere_and_blocking_tell_the_modules(app, client, make, mo
     user = make.user("dan")
     module.sign_in("dan")
     app.extensions["idp.security"].end_access(user)
+    delivered(app)
     assert len(receiver.tokens) == 1
 
 
@@ -92,6 +102,7 @@ def test_signing_in_again_is_not_a_logout(client, make, module, receiver):
     make.user("eve")
     module.sign_in("eve")
     module.authorize("eve", prompt="login")  # the session is swapped for a new one
+    delivered(client.application)
     assert receiver.tokens == []
 
 
@@ -113,3 +124,59 @@ def test_back_channel_uri_must_be_https_outside_loopback(make):
 
     with pytest.raises(InvalidClientMetadataError):
         make.client("module-x", backchannel_logout_uri="http://module.example.org/logout")
+
+
+def test_the_logout_page_does_not_wait_for_the_modules(app, client, make, module, receiver):
+    make.user("hal")
+    module.sign_in("hal")
+    receiver.hold = threading.Event()  # the module takes its time to answer
+    page = client.get("/logout").get_data(as_text=True)
+    response = client.post("/logout", data={"csrf_token": csrf_token(page), "submit": "1"})
+    assert response.status_code in (200, 302) and receiver.tokens == []  # answered already
+    receiver.hold.set()
+    delivered(app)
+    assert len(receiver.tokens) == 1
+    assert db.session.query(LogoutDelivery).one().delivered_at is not None
+
+
+def test_session_expiry_is_announced_when_due(app, client, make, module, receiver):
+    make.user("gil")
+    module.sign_in("gil")
+    row = db.session.query(LogoutDelivery).one()  # scheduled at the first sign-in to the module
+    ttl = app.extensions["idp"].settings.sso_session_ttl
+    expected = datetime.now(UTC) + timedelta(seconds=ttl)
+    assert row.attempts == 0 and abs((row.next_attempt_at - expected).total_seconds()) < 30
+    backchannel = app.extensions["idp.backchannel"]
+    assert backchannel.deliver_due()["attempted"] == 0  # the session still lives
+    assert backchannel.deliver_due(retry_now=True)["attempted"] == 0  # and is never pushed
+    assert receiver.tokens == []
+    row.next_attempt_at = datetime.now(UTC)  # ten hours later
+    db.session.commit()
+    assert backchannel.deliver_due() == {"attempted": 1, "delivered": 1, "given_up": 0}
+    _, claims = decode(app, receiver.tokens[0])
+    assert claims["sid"] == row.sid and claims["aud"] == "module-a"
+
+
+def test_a_logout_brings_the_expiry_delivery_forward(client, make, module, receiver):
+    make.user("ivy")
+    module.sign_in("ivy")
+    module.sign_in("ivy")  # a second sign-in to the same module schedules nothing more
+    logout(client)
+    row = db.session.query(LogoutDelivery).one()
+    assert row.delivered_at is not None and len(receiver.tokens) == 1
+
+
+def test_retry_now_resends_failed_deliveries_of_one_module(app, client, make, module, receiver):
+    make.user("jon")
+    module.sign_in("jon")
+    receiver.down = True
+    logout(client)
+    receiver.down = False
+    backchannel = app.extensions["idp.backchannel"]
+    assert backchannel.deliver_due(retry_now=True, client_id="module-b")["attempted"] == 0
+    assert backchannel.deliver_due(retry_now=True, client_id="module-a") == {
+        "attempted": 1,
+        "delivered": 1,
+        "given_up": 0,
+    }
+    assert len(receiver.tokens) == 1
