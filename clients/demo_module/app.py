@@ -44,6 +44,11 @@ class TokenStore:
         with self._lock:
             return self._tokens.get(key or "")
 
+    def replace(self, key: str, token: dict[str, Any]) -> None:
+        with self._lock:
+            if key in self._tokens:
+                self._tokens[key] = token
+
     def drop(self, key: str | None) -> None:
         with self._lock:
             self._tokens.pop(key or "", None)
@@ -78,6 +83,7 @@ def create_app(
         client_kwargs={"scope": SCOPE, "code_challenge_method": "S256"},
     )
     tokens = TokenStore()
+    app.extensions["demo_module.tokens"] = tokens
 
     def signed_in() -> dict[str, Any] | None:
         token = tokens.get(session.get("token_key"))
@@ -139,22 +145,38 @@ def create_app(
         }
         return redirect(next_page)
 
+    def own_api(page: str, path: str) -> Any:
+        """Calls the module's own API over HTTP with the access token, as a front end would;
+        an expired access token is refreshed once (rotation: the new refresh token is kept)."""
+        key = session.get("token_key")
+        token = tokens.get(key)
+        if token is None:
+            return redirect(url_for("login", next=page))
+        answer = _call_api(f"{base_url}{path}", token["access_token"])
+        if answer["status"] == 401 and "invalid_token" in answer["challenge"]:
+            try:
+                fresh = idp.fetch_access_token(
+                    grant_type="refresh_token", refresh_token=token.get("refresh_token", "")
+                )
+            except Exception:  # noqa: BLE001 - refused or unreachable: sign in again
+                return redirect(url_for("login", next=page))
+            tokens.replace(key, {**token, **fresh})
+            answer = _call_api(f"{base_url}{path}", fresh["access_token"])
+        return answer
+
     @app.get("/moi")
     def me_page() -> Any:
-        """Calls the module's own API over HTTP with the access token, as a front end would."""
-        token = tokens.get(session.get("token_key"))
-        if token is None:
-            return redirect(url_for("login", next="/moi"))
-        answer = _call_api(f"{base_url}/api/moi", token["access_token"])
+        answer = own_api("/moi", "/api/moi")
+        if not isinstance(answer, dict):
+            return answer
         return render_template("api.html", name=name, person=signed_in(), answer=answer)
 
     @app.get("/volet-medical")
     def sensitive_page() -> Any:
         """Needs ``step_up_acr``: the API answers 401 with a challenge, the page follows it."""
-        token = tokens.get(session.get("token_key"))
-        if token is None:
-            return redirect(url_for("login", next="/volet-medical"))
-        answer = _call_api(f"{base_url}/api/volet-medical", token["access_token"])
+        answer = own_api("/volet-medical", "/api/volet-medical")
+        if not isinstance(answer, dict):
+            return answer
         if answer["status"] == 401 and "insufficient_user_authentication" in answer["challenge"]:
             return redirect(url_for("login", next="/volet-medical", acr_values=step_up_acr))
         return render_template("sensitive.html", name=name, person=signed_in(), answer=answer)

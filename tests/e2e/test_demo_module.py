@@ -72,6 +72,12 @@ def test_sign_in_api_step_up_and_logout_reaching_both_modules(live_server, modul
     me = visit(browser, live_server, module_a, "/moi")
     assert "HTTP 200" in me.text and "EHPAD Bastide du Mont Vinobre" in me.text
     assert "Médecin" in me.text and "810000000025" in me.text
+    store = module_a.app.extensions["demo_module.tokens"]
+    key, token = next(iter(store._tokens.items()))
+    store.replace(key, {**token, "access_token": token["id_token"]})  # as if it had expired
+    refreshed = visit(browser, live_server, module_a, "/moi")
+    assert "HTTP 200" in refreshed.text  # the module refreshed and called again
+    assert store.get(key)["refresh_token"] != token["refresh_token"]  # rotated
     mailed = len(live_server.outbox.messages(DEMO[2]))
     sensitive = visit(browser, live_server, module_a, "/volet-medical")
     assert "Synthèse médicale" in sensitive.text  # after the mailed code
