@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -171,30 +173,45 @@ class TokenHolder:
     may_hold_tokens: bool
 
 
-def token_holder(session: Session, subject: str) -> TokenHolder | None:
-    from idp.storage.models import Habilitation, valid_period
+def holder_columns() -> list[Any]:
+    """The columns a TokenHolder is read from, one row per habilitation (outer-join
+    ``Habilitation`` on ``User.id``); ``holder_from_rows`` turns the rows back into one."""
+    from idp.storage.models import Habilitation
 
-    columns = [getattr(User, f.name) for f in fields(TokenHolder)[:-1]]
+    return [
+        *(getattr(User, f.name) for f in fields(TokenHolder)[:-1]),
+        User.is_active,
+        Habilitation.valid_from,
+        Habilitation.valid_to,
+        Habilitation.ended_at,
+    ]
+
+
+def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None:
+    """The holder of rows selected with ``holder_columns`` starting at column ``offset``."""
+    from idp.storage.models import valid_period
+
+    if not rows:
+        return None
+    width = len(fields(TokenHolder)) - 1
+    active, first_period = offset + width, offset + width + 1
+    today = datetime.now(UTC).date()
+    periods = [row[first_period:] for row in rows if row[first_period] is not None]
+    allowed = bool(rows[0][active]) and (
+        not periods or any(valid_period(*period, today) for period in periods)
+    )
+    return TokenHolder(*rows[0][offset:active], may_hold_tokens=allowed)
+
+
+def token_holder(session: Session, subject: str) -> TokenHolder | None:
+    from idp.storage.models import Habilitation
+
     rows = session.execute(
-        select(
-            *columns,
-            User.is_active,
-            Habilitation.valid_from,
-            Habilitation.valid_to,
-            Habilitation.ended_at,
-        )
+        select(*holder_columns())
         .outerjoin(Habilitation, Habilitation.user_id == User.id)
         .where(User.subject == subject[:64])
     ).all()
-    if not rows:
-        return None
-    width = len(columns)
-    today = datetime.now(UTC).date()
-    periods = [row[width + 1 :] for row in rows if row[width + 1] is not None]
-    allowed = bool(rows[0][width]) and (
-        not periods or any(valid_period(*period, today) for period in periods)
-    )
-    return TokenHolder(*rows[0][:width], may_hold_tokens=allowed)
+    return holder_from_rows(rows)
 
 
 def may_hold_tokens(session: Session, user: User | None) -> bool:

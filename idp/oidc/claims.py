@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2.rfc6749.util import scope_to_list
-from sqlalchemy.orm import object_session
+from sqlalchemy.orm import Session, object_session
 
 from idp.accounts import habilitations
 from idp.accounts.users import TokenHolder
@@ -32,9 +32,11 @@ def claims_supported() -> list[str]:
     return sorted({claim for claims in SCOPE_CLAIMS.values() for claim in claims})
 
 
-def user_claims(user: User | TokenHolder, scope: str | None) -> dict[str, Any]:
+def user_claims(
+    user: User | TokenHolder, scope: str | None, session: Session | None = None
+) -> dict[str, Any]:
     """The claims of ``user`` that ``scope`` grants; ``sub`` always. A TokenHolder (plain
-    columns) serves every scope but ``habilitations``, which needs the account object."""
+    columns) needs ``session`` for ``habilitations``."""
     scopes = set(scope_to_list(scope) or [])
     claims: dict[str, Any] = {"sub": user.subject}
     if "profile" in scopes:
@@ -51,14 +53,16 @@ def user_claims(user: User | TokenHolder, scope: str | None) -> dict[str, Any]:
     if "email" in scopes:
         claims.update(email=user.email, email_verified=bool(user.email_verified))
     if "habilitations" in scopes:
-        claims["habilitations"] = habilitation_claims(user)
+        claims["habilitations"] = habilitation_claims(user, session)
     if "psc" in scopes and user.psc_profile:
         # what PSC signed at the account's last PSC login; absent until there is one
         claims["psc"] = user.psc_profile
     return claims
 
 
-def habilitation_claims(user: User) -> list[dict[str, Any]]:
+def habilitation_claims(
+    user: User | TokenHolder, session: Session | None = None
+) -> list[dict[str, Any]]:
     """The account's valid habilitations, as documented in README (for modules to copy)."""
-    session = object_session(user)
+    session = session or object_session(user)
     return [habilitations.claim(h) for h in habilitations.valid_of(session, user)]

@@ -41,7 +41,7 @@ class _IdTokenMixin:
         }
 
     def generate_user_info(self, user: Principal, scope: str) -> dict[str, Any]:
-        claims = user_claims(user.user, scope)
+        claims = user_claims(user.user, scope, self.ctx.db_session())
         if user.sid:
             claims["sid"] = user.sid
         return claims

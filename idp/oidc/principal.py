@@ -9,12 +9,14 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 
+from idp.accounts.users import TokenHolder
 from idp.storage.models import User
 
 
 @dataclass
 class Principal:
-    user: User
+    #: the account; a refresh reads it as plain columns (TokenHolder), a login as the object
+    user: User | TokenHolder
     auth_time: int
     acr: str
     amr: list[str]

@@ -18,12 +18,14 @@ from authlib.oauth2.rfc6749 import TokenMixin
 from authlib.oauth2.rfc9068 import JWTBearerTokenGenerator
 from joserfc import jwt
 from joserfc.errors import JoseError
-from sqlalchemy import update
+from sqlalchemy import insert, literal, select, update
 
+from idp.accounts import users
+from idp.accounts.users import TokenHolder
 from idp.oidc.claims import habilitation_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
-from idp.storage.models import RefreshToken
+from idp.storage.models import Habilitation, RefreshToken, User
 
 ACCESS_TOKEN_TYP = "at+jwt"
 
@@ -75,7 +77,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             if user.user.national_id:
                 extra["national_id"] = user.user.national_id
         if "habilitations" in scopes:
-            extra["habilitations"] = habilitation_claims(user.user)
+            extra["habilitations"] = habilitation_claims(user.user, self.ctx.db_session())
         return extra
 
 
@@ -195,26 +197,80 @@ def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
     session.commit()
 
 
+def refresh_token_row(
+    ctx: ProviderContext, token: dict[str, Any], client_id: str, principal: Principal
+) -> dict[str, Any]:
+    """The stored form of a token response's refresh token (hashed, never the token)."""
+    now = datetime.now(UTC)
+    return {
+        "token_hash": digest(token["refresh_token"]),
+        "family_id": principal.family_id,
+        "client_id": client_id,
+        "user_id": principal.user.id,
+        "scope": token.get("scope", ""),
+        "auth_time": principal.auth_time,
+        "acr": principal.acr,
+        "amr": principal.amr,
+        "sid": principal.sid,
+        "issued_at": now,
+        "expires_at": now + timedelta(seconds=ctx.settings.refresh_token_ttl),
+    }
+
+
 def save_refresh_token(
     ctx: ProviderContext, token: dict[str, Any], client_id: str, principal: Principal
 ) -> None:
-    """Store the refresh token of a token response, hashed; the request's unit of work commits."""
-    now = datetime.now(UTC)
-    ctx.db_session().add(
-        RefreshToken(
-            token_hash=digest(token["refresh_token"]),
-            family_id=principal.family_id,
-            client_id=client_id,
-            user_id=principal.user.id,
-            scope=token.get("scope", ""),
-            auth_time=principal.auth_time,
-            acr=principal.acr,
-            amr=principal.amr,
-            sid=principal.sid,
-            issued_at=now,
-            expires_at=now + timedelta(seconds=ctx.settings.refresh_token_ttl),
+    """Store the refresh token of a token response; the request's unit of work commits."""
+    ctx.db_session().add(RefreshToken(**refresh_token_row(ctx, token, client_id, principal)))
+
+
+def rotate_refresh_token(ctx: ProviderContext, old: RefreshToken, new: dict[str, Any]) -> bool:
+    """Mark ``old`` used and store ``new`` only if ``old`` was still unused: of two requests
+    racing on one token only one wins. On PostgreSQL in one statement (a data-modifying CTE),
+    elsewhere in two; the request's unit of work commits."""
+    session = ctx.db_session()
+    claim = (
+        update(RefreshToken)
+        .where(
+            RefreshToken.id == old.id,
+            RefreshToken.used_at.is_(None),
+            RefreshToken.revoked_at.is_(None),
         )
+        .values(used_at=new["issued_at"])
     )
+    if session.get_bind().dialect.name != "postgresql":
+        if session.execute(claim).rowcount != 1:
+            return False
+        session.execute(insert(RefreshToken).values(**new))
+        return True
+    claimed = claim.returning(RefreshToken.id).cte("claimed")
+    values = [
+        literal(value, type_=RefreshToken.__table__.c[name].type) for name, value in new.items()
+    ]
+    inserted = session.execute(
+        insert(RefreshToken)
+        .from_select(list(new), select(*values).select_from(claimed))
+        .returning(RefreshToken.id)
+    )
+    return inserted.first() is not None
+
+
+def find_refresh_grant(ctx: ProviderContext, token: str) -> tuple[RefreshToken, TokenHolder] | None:
+    """A refresh token and its account (plain columns, habilitation state) in one query."""
+    if not token or len(token) > 512:
+        return None
+    rows = (
+        ctx.db_session()
+        .execute(
+            select(RefreshToken, *users.holder_columns())
+            .join(User, User.id == RefreshToken.user_id)
+            .outerjoin(Habilitation, Habilitation.user_id == User.id)
+            .where(RefreshToken.token_hash == digest(token))
+        )
+        .all()
+    )
+    holder = users.holder_from_rows(rows, offset=1)
+    return (rows[0][0], holder) if holder is not None else None
 
 
 def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
@@ -229,17 +285,3 @@ def is_refresh_token_usable(record: RefreshToken) -> bool:
         and record.revoked_at is None
         and record.expires_at > datetime.now(UTC)
     )
-
-
-def mark_refresh_token_used(ctx: ProviderContext, record: RefreshToken) -> bool:
-    """Atomically claim a refresh token for rotation: of two racing requests only one wins."""
-    result = ctx.db_session().execute(
-        update(RefreshToken)
-        .where(
-            RefreshToken.id == record.id,
-            RefreshToken.used_at.is_(None),
-            RefreshToken.revoked_at.is_(None),
-        )
-        .values(used_at=datetime.now(UTC))
-    )
-    return result.rowcount == 1

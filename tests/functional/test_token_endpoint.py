@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -121,6 +122,29 @@ def test_refresh_rotates_and_reuse_revokes_family(rp, make):
     # the thief's reuse ends the whole grant, including the legitimate newest tokens
     assert rp.refresh(second["refresh_token"]).get_json()["error"] == "invalid_grant"
     assert rp.introspect(second["access_token"])["active"] is False
+
+
+def test_two_racing_refreshes_rotate_once(app, rp, make):
+    """Both read the token unused; the conditional rotation lets exactly one through."""
+    make.user("kim")
+    first = rp.sign_in("kim")
+    start = threading.Barrier(2)
+    answers = []
+
+    def refresh() -> None:
+        with app.app_context():
+            start.wait()
+            answers.append(rp.refresh(first["refresh_token"]).get_json())
+
+    racers = [threading.Thread(target=refresh) for _ in range(2)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(10)
+    assert sorted(answer.get("error", "") for answer in answers) == ["", "invalid_grant"]
+    db.session.expire_all()
+    stored = db.session.query(RefreshToken).all()
+    assert len(stored) == 2 and sum(r.used_at is not None for r in stored) == 1
 
 
 def test_refresh_tokens_are_stored_hashed(rp, make):

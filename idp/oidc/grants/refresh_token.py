@@ -4,6 +4,10 @@ Every use returns a new refresh token and marks the old one used. Presenting a u
 again means it leaked: the whole family is revoked. Two requests racing on one token are
 decided by an atomic conditional UPDATE; the loser gets ``invalid_grant`` and its response
 is rolled back.
+
+A refresh runs on every module all day, so it is kept to three database round trips on
+PostgreSQL: the token with its account's state (one query), the rotation (one statement),
+the commit (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -12,23 +16,24 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
 
-from idp.accounts import users
+from idp.accounts.users import TokenHolder
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
 from idp.oidc.tokens import (
-    find_refresh_token,
+    find_refresh_grant,
     is_family_revoked,
     is_refresh_token_usable,
-    mark_refresh_token_used,
+    refresh_token_row,
     revoke_family,
+    rotate_refresh_token,
 )
 from idp.storage.models import RefreshToken
 
 
 class RefreshCredential(TokenMixin):
-    def __init__(self, record: RefreshToken, holder: Any = None) -> None:
+    def __init__(self, record: RefreshToken, holder: TokenHolder | None = None) -> None:
         self.record = record
-        self.holder = holder  # the account, checked once per request
+        self.holder = holder  # the account, read with the token by the grant
 
     def check_client(self, client: Any) -> bool:
         return self.record.client_id == client.get_client_id()
@@ -65,16 +70,16 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         return self.server.ctx
 
     def authenticate_refresh_token(self, refresh_token: str) -> RefreshCredential | None:
-        record = find_refresh_token(self.ctx, refresh_token)
-        if record is None:
+        found = find_refresh_grant(self.ctx, refresh_token)
+        if found is None:
             return None
+        record, holder = found
         if record.used_at is not None and record.revoked_at is None:
             revoke_family(self.ctx, record.family_id, reason="refresh token reused")
             return None
         if not is_refresh_token_usable(record) or is_family_revoked(self.ctx, record.family_id):
             return None
-        holder = users.get_by_id(self.ctx.db_session(), record.user_id)
-        if not users.may_hold_tokens(self.ctx.db_session(), holder):
+        if not holder.may_hold_tokens:
             return None  # deactivated, or no valid habilitation left: invalid_grant
         return RefreshCredential(record, holder)
 
@@ -92,6 +97,12 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             family_id=record.family_id,
         )
 
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Kept for ``revoke_old_credential``, which stores it with the rotation."""
+        self._issued = refresh_token_row(
+            self.ctx, token, self.request.client.client_id, self.request.user
+        )
+
     def revoke_old_credential(self, refresh_token: RefreshCredential) -> None:
-        if not mark_refresh_token_used(self.ctx, refresh_token.record):
+        if not rotate_refresh_token(self.ctx, refresh_token.record, self._issued):
             raise InvalidGrantError("The refresh token was already used.")
