@@ -12,6 +12,7 @@ from idp.authn.passwords import Passwords
 from idp.authn.sessions import SessionService
 from idp.keyring import Keyring
 from idp.oidc.client_cache import ClientCache
+from idp.oidc.verified_tokens import VerifiedTokens
 from idp.settings import Settings
 from idp.storage.ephemeral import EphemeralStore
 
@@ -26,6 +27,7 @@ class ProviderContext:
     db_session: Callable[[], Session]
     clients: ClientCache = field(init=False)
     holders: HolderCache = field(init=False)
+    verified_tokens: VerifiedTokens = field(init=False, default_factory=VerifiedTokens)
 
     def __post_init__(self) -> None:
         from idp.accounts.users import token_holder

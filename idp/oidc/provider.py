@@ -157,6 +157,9 @@ class Provider:
         except Exception:
             session.rollback()
             raise
+        current = session()  # the request's Session behind the scoped proxy
+        if not (current.in_transaction() or current.new or current.dirty or current.deleted):
+            return result  # nothing read or written (cached clients and holders): no round trip
         if commit_if is None or commit_if(result):
             session.commit()
         else:

@@ -113,9 +113,24 @@ class AccessToken(dict, TokenMixin):
 
 
 def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
-    """Verify signature, ``typ``, ``iss`` and required claims; None for anything not ours."""
+    """Verify signature, ``typ``, ``iss`` and required claims; None for anything not ours.
+    A token verified before is not verified again; its revocation state always is read."""
     if not looks_like_jwt(token):
         return None
+    known = ctx.verified_tokens.get(token)
+    if known is None:
+        known = _verify_access_token(ctx, token)
+        if known is None:
+            return None
+        ctx.verified_tokens.put(token, *known)
+    kid, claims = known
+    kid_revoked, revoked = revocation_state(ctx, kid, claims)
+    if kid_revoked:
+        return None  # a revoked key: refused at once on every instance, before caches expire
+    return AccessToken(claims, revoked=revoked)
+
+
+def _verify_access_token(ctx: ProviderContext, token: str) -> tuple[str, dict[str, Any]] | None:
     try:
         decoded = jwt.decode(
             token, ctx.keyring.public_keyset(), algorithms=ctx.keyring.algorithms()
@@ -129,10 +144,7 @@ def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
     required = ("exp", "iat", "jti", "client_id", "sub")
     if any(name not in claims for name in required) or not isinstance(claims["exp"], int):
         return None
-    kid_revoked, revoked = revocation_state(ctx, str(decoded.header.get("kid")), claims)
-    if kid_revoked:
-        return None  # a revoked key: refused at once on every instance, before caches expire
-    return AccessToken(claims, revoked=revoked)
+    return str(decoded.header.get("kid")), claims
 
 
 def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> tuple[bool, bool]:
