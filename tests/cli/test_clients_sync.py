@@ -88,3 +88,16 @@ def test_a_bad_file_is_refused_whole(env, clients_file, text, message):
     result = sync({**env, "GA_SECRET": SECRET_A}, clients_file, check=False)
     assert result.returncode == 1 and message in result.stderr, result.stderr
     assert json.loads(idp(env, "clients", "list", "--json").stdout) == []
+
+
+def test_the_example_file_applies_as_documented(env):
+    """config/clients.example.toml is what operators copy: it must stay valid."""
+    from pathlib import Path
+
+    example = Path(__file__).parents[2] / "config" / "clients.example.toml"
+    idp(env, "init")
+    secrets = {"IDP_CLIENT_SECRET_GRAND_AGE": SECRET_A, "IDP_CLIENT_SECRET_ANNUAIRES": SECRET_B}
+    report = sync({**env, **secrets}, example)
+    assert sorted(report["created"]) == ["annuaires", "grand-age"]
+    shown = json.loads(idp(env, "clients", "show", "annuaires", "--json").stdout)
+    assert shown["backchannel_logout_uri"].endswith("/auth/backchannel-logout")
