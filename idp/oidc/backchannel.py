@@ -82,10 +82,10 @@ class BackchannelLogout:
         return rows
 
     def schedule_expiry(self, sso: SsoSession, client_id: str) -> None:
-        """Queue the logout token this module gets when the session expires."""
+        """Queue the logout token this module gets when the session expires (in the
+        authorization request's unit of work, which commits it with the code)."""
         at = datetime.fromtimestamp(self.ctx.sessions.expires_at(sso), UTC)
-        if self._new_delivery(sso, client_id, at) is not None:
-            self.ctx.db_session().commit()
+        self._new_delivery(sso, client_id, at)
 
     def _new_delivery(self, sso: SsoSession, client_id: str, at: datetime) -> LogoutDelivery | None:
         client = self.ctx.clients.get(client_id)
