@@ -165,6 +165,39 @@ def _wait_until_up(url: str, process: subprocess.Popen, log: Path) -> None:
     pytest.fail(f"idp serve did not start: {log.read_text()[-2000:]}")
 
 
+def psc_env(stand_in_url: str) -> dict[str, str]:
+    """The IDP_PSC_* settings that wire a live provider to the stand-in at ``stand_in_url``."""
+    return {
+        "IDP_PSC_ISSUER": stand_in_url + "/auth/realms/esante-wallet",
+        "IDP_PSC_CLIENT_ID": "viatrajectoire-idp",
+        "IDP_PSC_CLIENT_SECRET": "psc-sandbox-secret",
+    }
+
+
+@pytest.fixture(scope="module")
+def stand_in_url(tmp_path_factory) -> Iterator[str]:
+    """`idp psc-sandbox` as its own process, as an operator would run it."""
+    port = free_port()
+    log = open(tmp_path_factory.mktemp("psc") / "psc.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        [*IDP, "psc-sandbox", "--host", "127.0.0.1", "--port", str(port)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(url + "/", timeout=1).ok:
+                break
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)
+    log.close()
+
+
 CHROMIUM = os.environ.get("IDP_TEST_CHROMIUM", "/usr/bin/chromium")
 # Debian's chromium as root on a machine with no network but loopback (see the env notes).
 CHROMIUM_ARGS = [

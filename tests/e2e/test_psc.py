@@ -7,9 +7,6 @@ IDP_PSC_* settings, as it would reach the real PSC. The relying party is Authlib
 from __future__ import annotations
 
 import re
-import subprocess
-import time
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import pytest
@@ -19,7 +16,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from playwright.sync_api import Page
 
-from tests.e2e.conftest import IDP, free_port
+from tests.e2e.conftest import psc_env
 from tests.psc import form_fields
 
 pytestmark = pytest.mark.e2e
@@ -30,36 +27,8 @@ PSC_LEVEL = "urn:viatrajectoire:acr:psc"
 
 
 @pytest.fixture(scope="module")
-def stand_in_url(tmp_path_factory) -> Iterator[str]:
-    port = free_port()
-    log = open(tmp_path_factory.mktemp("psc") / "psc.log", "w")  # noqa: SIM115
-    process = subprocess.Popen(
-        [*IDP, "psc-sandbox", "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url + "/", timeout=1).ok:
-                break
-        except requests.ConnectionError:
-            time.sleep(0.2)
-    yield url
-    process.terminate()
-    process.wait(timeout=10)
-    log.close()
-
-
-@pytest.fixture(scope="module")
 def live_env(stand_in_url) -> dict[str, str]:
-    return {
-        "IDP_PSC_ISSUER": stand_in_url + "/auth/realms/esante-wallet",
-        "IDP_PSC_CLIENT_ID": "viatrajectoire-idp",
-        "IDP_PSC_CLIENT_SECRET": "psc-sandbox-secret",
-        "IDP_PSC_TOKEN_AUTH_METHOD": "client_secret_post",
-    }
+    return {**psc_env(stand_in_url), "IDP_PSC_TOKEN_AUTH_METHOD": "client_secret_post"}
 
 
 @pytest.fixture(scope="module")
