@@ -59,8 +59,8 @@ def test_two_runs_at_once_deactivate_and_record_once(app, make, migrated):
             user, make.profile(), make.establishment(), days_left=-1, started_days_ago=10
         )
     results = []
-    # two instances, built before the race: building Flask apps in parallel threads trips a
-    # CPython 3.11.7 bug in ast.parse (werkzeug compiles routes with it), not our code
+    # two instances, built before the race: building Flask apps in parallel threads trips
+    # CPython gh-106905 in ast.parse (werkzeug compiles routes with it), not our code
     instances = [create_app(make_settings(migrated)) for _ in range(2)]
 
     def another_instance(other):

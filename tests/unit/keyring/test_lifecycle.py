@@ -176,9 +176,10 @@ def test_two_instances_rotating_at_once_leave_one_active_key(app, migrated):
     upcoming = lifecycle(app).generate("RS256", "operator")
     age(upcoming.kid, 3600)
     results = []
+    # built before the race: parallel Flask app creation trips CPython gh-106905 (ast.parse)
+    instances = [create_app(make_settings(migrated)) for _ in range(2)]
 
-    def rotate_from_another_instance():
-        other = create_app(make_settings(migrated))
+    def rotate_from_another_instance(other):
         with other.app_context():
             try:
                 results.append(other.extensions["idp.keys"].rotate("instance", alg="RS256"))
@@ -188,7 +189,9 @@ def test_two_instances_rotating_at_once_leave_one_active_key(app, migrated):
                 db.session.remove()
                 db.engine.dispose()
 
-    threads = [threading.Thread(target=rotate_from_another_instance) for _ in range(2)]
+    threads = [
+        threading.Thread(target=rotate_from_another_instance, args=(other,)) for other in instances
+    ]
     for thread in threads:
         thread.start()
     for thread in threads:
