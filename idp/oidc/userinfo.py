@@ -11,7 +11,6 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 
-from idp.accounts import users
 from idp.oidc.claims import user_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import AccessToken, decode_access_token
@@ -37,6 +36,4 @@ def userinfo_claims(ctx: ProviderContext, token: AccessToken) -> dict[str, Any]:
     holder = ctx.holders.get(str(token.get("sub")))
     if holder is None or not holder.may_hold_tokens:
         raise InvalidTokenError(realm=ctx.issuer, description="The account is no longer active.")
-    if "habilitations" in (token.get_scope() or "").split():
-        return user_claims(users.get_by_id(ctx.db_session(), holder.id), token.get_scope())
-    return user_claims(holder, token.get_scope())
+    return user_claims(holder, token.get_scope(), ctx.db_session())
