@@ -529,6 +529,7 @@ def render(results: list[Result], floor: dict, memory: dict, args: argparse.Name
         f"- RS256 JWT signature: {floor['rs256_sign_per_s']:.0f}/s; "
         f"ES256: {floor['es256_sign_per_s']:.0f}/s",
         "",
+        *ceilings(per_core(framework), floor),
         "## Memory",
         "",
         f"- after {memory['after_requests']:,} requests: worker RSS "
@@ -546,6 +547,38 @@ def render(results: list[Result], floor: dict, memory: dict, args: argparse.Name
     else:
         lines.append("- soak: not run this time (`make bench BENCH_ARGS='--soak 600'`)")
     return "\n".join(lines) + "\n"
+
+
+def ceilings(framework_per_s: float, floor: dict) -> list[str]:
+    """The best ratio each signing scenario could show on this machine if everything but the
+    framework floor and its signatures took no time: a target above it cannot be met here."""
+    floor_s = 1 / framework_per_s
+    rs256, es256 = 1 / floor["rs256_sign_per_s"], 1 / floor["es256_sign_per_s"]
+    argon2 = 1 / floor["argon2id_verify_per_s"]
+    rows = [
+        ("client_credentials RS256", "1 request, 1 RS256 signature", floor_s / (floor_s + rs256)),
+        ("client_credentials ES256", "1 request, 1 ES256 signature", floor_s / (floor_s + es256)),
+        ("refresh (rotation)", "1 request, 2 RS256 signatures", floor_s / (floor_s + 2 * rs256)),
+        (
+            "full password login",
+            "1 hash, 6 requests, 2 RS256 signatures",
+            argon2 / (argon2 + 6 * floor_s + 2 * rs256),
+        ),
+    ]
+    targets = {**TARGETS, "full password login": 0.90}
+    lines = [
+        "## What this machine allows",
+        "",
+        "The best ratio possible if the provider's own work took no time: only the framework",
+        "floor's requests and the scenario's cryptography, at this run's speeds.",
+        "",
+        "| scenario | irreducible work | best possible ratio | target | reachable here |",
+        "| --- | --- | ---: | ---: | --- |",
+    ]
+    for name, work, best in rows:
+        reachable = "yes" if best >= targets[name] else "**no**"
+        lines.append(f"| {name} | {work} | {best:.0%} | ≥ {targets[name]:.0%} | {reachable} |")
+    return [*lines, ""]
 
 
 def _cpu_model() -> str:

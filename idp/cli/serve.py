@@ -11,6 +11,7 @@ from gunicorn.app.base import BaseApplication
 
 from idp.cli import Context, pass_context
 from idp.errors import ConfigurationError
+from idp.memory import limit_malloc_arenas
 from idp.storage import db
 from idp.storage.migrate import current_revision
 from idp.wsgi import trusted_addresses
@@ -84,6 +85,7 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int, server
     """Run the provider with a production WSGI server."""
     app = obj.app
     check_ready(app, workers)
+    limit_malloc_arenas()  # before workers fork: each inherits it
     issuer = app.extensions["idp"].settings.issuer
     click.echo(
         f"idp {issuer} listening on http://{host}:{port} "

@@ -157,14 +157,22 @@ class Provider:
         except Exception:
             session.rollback()
             raise
-        current = session()  # the request's Session behind the scoped proxy
-        if not (current.in_transaction() or current.new or current.dirty or current.deleted):
+        if not _touched(session):
             return result  # nothing read or written (cached clients and holders): no round trip
         if commit_if is None or commit_if(result):
             session.commit()
         else:
             session.rollback()
         return result
+
+
+def _touched(session: Any) -> bool:
+    """Whether the request used the database. Asking the scoped proxy would create a Session
+    only to find it empty (a measurable part of a cached introspection or client grant)."""
+    if not session.registry.has():
+        return False
+    current = session()  # the request's Session behind the scoped proxy
+    return bool(current.in_transaction() or current.new or current.dirty or current.deleted)
 
 
 def _etag(body: str) -> str:

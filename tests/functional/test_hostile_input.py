@@ -145,6 +145,38 @@ def test_nul_bytes_in_json_are_refused(client):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        (b"grant_type=client_credentials&scope=a%00b", "application/x-www-form-urlencoded"),
+        (b"grant_type=client_credentials&scope=a\x00b", "application/x-www-form-urlencoded"),
+        (
+            b'--B\r\nContent-Disposition: form-data; name="username"\r\n\r\na\x00b\r\n--B--\r\n',
+            "multipart/form-data; boundary=B",
+        ),
+    ],
+)
+def test_nul_bytes_in_bodies_are_refused(client, body, content_type):
+    response = client.post("/token", data=body, content_type=content_type)
+    assert response.status_code == 400
+    assert "NUL" in response.get_data(as_text=True)
+
+
+def test_an_encoded_percent_sign_is_not_a_nul_byte(client):
+    """``%2500`` is the text "%00": the token endpoint refuses it for its own reasons."""
+    response = client.post(
+        "/token",
+        data=b"grant_type=client_credentials&scope=a%2500b",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert "NUL" not in response.get_data(as_text=True)
+    assert response.get_json()["error"] == "invalid_client"
+
+
+def test_nul_byte_in_the_path_is_refused(client):
+    assert client.get("/login%00").status_code == 400
+
+
 class TestWithProSanteConnect:
     """The PSC pages exist only when PSC is configured: sweep them against the stand-in."""
 
