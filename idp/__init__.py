@@ -37,6 +37,7 @@ from idp.oidc.tokens import revoke_user_grants
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.ephemeral import EphemeralStore, create_store
+from idp.web.responses import Response
 
 __all__ = ["create_app"]
 
@@ -51,6 +52,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         template_folder="web/templates",
         static_folder="web/static",
     )
+    app.response_class = Response
     _configure(app, settings)
     db.init_app(app)
     store = store or create_store(settings.redis_url)

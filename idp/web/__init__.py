@@ -51,17 +51,30 @@ def _refuse_nul_bytes() -> None:
         abort(400, description="NUL bytes are not accepted.")
 
 
+BASELINE_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
+PAGE_HEADERS = (
+    ("X-Frame-Options", "DENY"),
+    (
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
+    ),
+    ("Cache-Control", "no-store"),
+)
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
 def _security_headers(response):  # type: ignore[no-untyped-def]
-    """Baseline headers for every answer; pages are never cached or framed."""
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "no-referrer")
+    """Baseline headers for every answer; pages are never cached or framed. A view's own
+    value wins. (Werkzeug's ``setdefault`` and ``in`` raise a KeyError for every absent
+    header: a measurable part of a small response.)"""
+    headers = response.headers
+    wanted = BASELINE_HEADERS
     if response.mimetype == "text/html":
-        response.headers.setdefault("X-Frame-Options", "DENY")
-        response.headers.setdefault(
-            "Content-Security-Policy",
-            "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'",
-        )
-        response.headers.setdefault("Cache-Control", "no-store")
+        wanted += PAGE_HEADERS
     if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        wanted += (HSTS,)
+    present = {name.lower() for name, _ in headers}
+    for name, value in wanted:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from flask import Flask
+from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from idp.web.context import ctx
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+
+#: Blueprints with no per-address limit: the protocol endpoints, called by modules from a
+#: few addresses at high rates, with high-entropy secrets or signed assertions.
+UNLIMITED_BLUEPRINTS = frozenset({"protocol"})
+
+
+@limiter.request_filter
+def _unlimited() -> bool:
+    """Skip the limiter where no limit can apply: resolving the (empty) set of limits was a
+    tenth of a token or introspection request."""
+    return request.blueprint in UNLIMITED_BLUEPRINTS
 
 
 def init_limits(app: Flask) -> None:

@@ -101,6 +101,22 @@ class TestRateLimit:
         codes = [attempt(client, f"user{i}", "x").status_code for i in range(4)]
         assert codes[:3] == [401, 401, 401] and codes[3] == 429
 
+    def test_the_limiter_skips_only_endpoints_without_limits(self, app):
+        """The protocol blueprint bypasses the limiter (idp.web.limits): no limit may hide
+        there, while the login pages keep theirs."""
+        from flask_limiter.util import get_qualified_name
+
+        from idp.web.limits import UNLIMITED_BLUEPRINTS, limiter
+
+        def limits(endpoint: str) -> list:
+            name = get_qualified_name(app.view_functions[endpoint])
+            return limiter.limit_manager.decorated_limits(name)
+
+        assert limits("authorize.login")
+        skipped = [e for e in app.view_functions if e.split(".")[0] in UNLIMITED_BLUEPRINTS]
+        assert "protocol.token" in skipped
+        assert all(not limits(endpoint) for endpoint in skipped)
+
 
 def test_deactivated_account_is_told_after_the_right_password_only(client, make):
     user = make.user("fanny")
