@@ -37,6 +37,7 @@ from idp.oidc.tokens import revoke_user_grants
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.ephemeral import EphemeralStore, create_store
+from idp.web.cookie_session import CookieSessionInterface
 from idp.web.responses import Response
 
 __all__ = ["create_app"]
@@ -53,6 +54,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         static_folder="web/static",
     )
     app.response_class = Response
+    app.session_interface = CookieSessionInterface()
     _configure(app, settings)
     db.init_app(app)
     store = store or create_store(settings.redis_url)

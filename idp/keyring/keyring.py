@@ -66,7 +66,6 @@ class Keyring:
         self._lock = threading.Lock()
         self._loaded_at = -1e9
         self._signing: dict[str, Key] = {}
-        self._signing_sets: dict[str, KeySet] = {}
         self._public: KeySet = KeySet([])
         self._jwks: dict[str, Any] = {"keys": []}
 
@@ -111,15 +110,6 @@ class Keyring:
         if key is None:
             raise KeyringError(f"no active signing key for {alg}; run `idp init`")
         return key
-
-    def signing_keyset(self, alg: str = "RS256") -> KeySet:
-        """A one-key set holding only the active key: Authlib then signs with it, kid set.
-        Built once per key load (it was rebuilt for every token: measurable in bench)."""
-        key = self.signing_key(alg)
-        keyset = self._signing_sets.get(alg)
-        if keyset is None or keyset.keys[0] is not key:
-            keyset = self._signing_sets[alg] = KeySet([key])
-        return keyset
 
     def public_keyset(self) -> KeySet:
         """Every published public key, for verifying our own tokens."""

@@ -53,7 +53,15 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         self.ctx = ctx
 
     def get_jwks(self) -> Any:
-        return self.ctx.keyring.signing_keyset(self.alg)
+        """The active key, handed to joserfc as a resolver that also names it in the header
+        (``kid``): picking it out of a key set cost more than the ES256 signature's encoding."""
+        key = self.ctx.keyring.signing_key(self.alg)
+
+        def active_key(signature: Any) -> Any:
+            signature.set_kid(str(key.kid))
+            return key
+
+        return active_key
 
     def get_jti(self, client: Any, grant_type: str, user: Any, scope: str) -> str:
         random = secrets.token_urlsafe(16)

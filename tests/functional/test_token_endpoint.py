@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
@@ -184,6 +185,16 @@ def test_client_credentials_issues_jwt_without_refresh_token(rp):
     assert response.status_code == 200, body
     assert body["token_type"] == "Bearer" and "refresh_token" not in body
     assert rp.introspect(body["access_token"])["sub"] == rp.info.client_id
+
+
+def test_access_tokens_name_the_active_key_and_their_type(app, rp):
+    """RFC 9068 2.1 header: ``typ`` at+jwt, and the ``kid`` of the key that signed it (the
+    modules' library refuses a token without one)."""
+    token = rp.token_request({"grant_type": "client_credentials"}).get_json()["access_token"]
+    header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+    with app.app_context():
+        active = app.extensions["idp"].keyring.signing_key(header["alg"])
+    assert header == {"alg": "RS256", "kid": active.kid, "typ": "at+jwt"}
 
 
 def test_client_credentials_never_carries_openid(rp):

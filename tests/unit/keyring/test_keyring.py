@@ -16,7 +16,7 @@ from idp.storage.models import SigningKey
 def test_active_key_signs_with_kid_and_verifies_with_published_set(app):
     keyring = app.extensions["idp"].keyring
     key = keyring.signing_key("RS256")
-    token = jwt.encode({"alg": "RS256", "kid": key.kid}, {"x": 1}, keyring.signing_keyset())
+    token = jwt.encode({"alg": "RS256", "kid": key.kid}, {"x": 1}, key)
     assert jwt.decode(token, keyring.public_keyset()).claims == {"x": 1}
 
 
