@@ -31,24 +31,26 @@ def init_web(app: Flask) -> None:
 
 
 def _refuse_nul_bytes() -> None:
-    """NUL is never legitimate in our inputs, and PostgreSQL text cannot hold it.
+    """NUL is never legitimate in our inputs, and PostgreSQL text cannot hold it."""
+    if _carries_nul():
+        abort(400, description="NUL bytes are not accepted.")
 
-    Read on the raw request: a NUL reaches a decoded value only as a raw byte, ``%00`` in a
+
+def _carries_nul() -> bool:
+    """Read on the raw request: a NUL reaches a decoded value only as a raw byte, ``%00`` in a
     query string or form body, or ``\\u0000`` in JSON (decoding every value to look for it
-    was a tenth of a token request's CPU)."""
+    was a tenth of a token request's CPU). Multipart values are checked decoded."""
     query = request.environ.get("QUERY_STRING", "")
     if "\x00" in request.path or "\x00" in query or "%00" in query:
-        abort(400, description="NUL bytes are not accepted.")
+        return True
     if not request.content_length:
-        return
+        return False
     body = request.get_data(cache=True)
     if b"\x00" in body or b"\\u0000" in body:
-        abort(400, description="NUL bytes are not accepted.")
+        return True
     if request.mimetype == "application/x-www-form-urlencoded":
-        if b"%00" in body:
-            abort(400, description="NUL bytes are not accepted.")
-    elif any("\x00" in value for value in request.form.values()):  # multipart, decoded
-        abort(400, description="NUL bytes are not accepted.")
+        return b"%00" in body
+    return any("\x00" in value for value in request.form.values())
 
 
 BASELINE_HEADERS = (("X-Content-Type-Options", "nosniff"), ("Referrer-Policy", "no-referrer"))
