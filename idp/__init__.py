@@ -15,8 +15,12 @@ from flask import Flask
 
 from idp.accounts.administration import Administration
 from idp.authn.account_security import AccountSecurity
+from idp.authn.app_enrolment import AuthenticatorApps
 from idp.authn.captcha import Captchas
-from idp.authn.login import LockoutPolicy, PasswordLogin
+from idp.authn.email_changes import EmailChanges
+from idp.authn.lockout import Lockout, LockoutPolicy
+from idp.authn.login import PasswordLogin
+from idp.authn.notices import SecurityNotices
 from idp.authn.otp import EmailOtp
 from idp.authn.password_changes import PasswordChanges
 from idp.authn.passwords import Passwords
@@ -33,7 +37,7 @@ from idp.mail import create_mailer
 from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
-from idp.oidc.tokens import revoke_user_grants
+from idp.oidc.tokens import revoke_session_grants, revoke_user_grants
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.ephemeral import EphemeralStore, create_store
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     app.extensions["idp.provider"] = Provider(ctx)
     backchannel = BackchannelLogout(ctx, settings.backchannel_timeout, app)
     sessions.on_logout.append(backchannel.announce)
+    sessions.on_logout.append(lambda ended: revoke_session_grants(ctx, [s.sid for s in ended]))
     sessions.on_client_added.append(backchannel.schedule_expiry)
     app.extensions["idp.backchannel"] = backchannel
     mailer = create_mailer(settings.mail_from, settings.smtp_url, settings.resolved_outbox())
@@ -92,6 +97,19 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     throttle = LoginThrottle(
         store, settings.throttle_after, settings.throttle_max_delay, settings.lockout_per_source
     )
+    lockout = Lockout(
+        lambda: db.session,
+        store,
+        LockoutPolicy(
+            settings.lockout_threshold, settings.lockout_duration, settings.second_factor_lockout
+        ),
+        devices,
+        sessions,
+    )
+    totp = Totp(lambda: db.session, store, kek, app.config["SECRET_KEY"])
+    app.extensions["idp.apps"] = AuthenticatorApps(
+        lambda: db.session, totp, passwords, devices, sessions, lockout, SecurityNotices(mailer)
+    )
     app.extensions["idp.login"] = PasswordLogin(
         lambda: db.session,
         passwords,
@@ -100,8 +118,8 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         devices,
         settings.otp_mandatory_date(),
         throttle,
-        LockoutPolicy(settings.lockout_threshold, settings.lockout_duration),
-        Totp(lambda: db.session, store, kek, app.config["SECRET_KEY"]),
+        lockout,
+        totp,
         store,
     )
 
@@ -135,13 +153,24 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         reset_url=lambda token: f"{settings.issuer}/password/reset/{token}",
         end_grants=lambda user: revoke_user_grants(ctx, user),
         totp=app.extensions["idp.login"].totp,
+        lockout=lockout,
     )
 
+    notices = SecurityNotices(mailer)
+    app.extensions["idp.email_changes"] = EmailChanges(
+        lambda: db.session,
+        store,
+        mailer,
+        confirm_url=lambda token: f"{settings.issuer}/account/email/confirm/{token}",
+        notices=notices,
+    )
     app.extensions["idp.admin"] = Administration(
         lambda: db.session,
         passwords,
         app.extensions["idp.security"].end_access,
         app.extensions["idp.passwords"].send_welcome,
+        app.extensions["idp.email_changes"].request,
+        notices.send,
     )
 
     from idp.web import init_web
@@ -159,7 +188,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url(),
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
-        SESSION_COOKIE_NAME="idp_session",
+        # __Host-: Secure, this host only, path / (L8 of the security review)
+        SESSION_COOKIE_NAME="__Host-idp_session" if settings.issuer_is_https else "idp_session",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer_is_https,

@@ -50,6 +50,15 @@ class Settings:
     id_token_ttl: int = _doc("seconds an ID token lives", 600)
     refresh_token_ttl: int = _doc("seconds a refresh token lives unused", 12 * 3600)
     sso_session_ttl: int = _doc("seconds a single sign-on session lives", 10 * 3600)
+    refresh_family_max_age: int = _doc(
+        "seconds a refresh grant lives from the login, whatever its rotations "
+        "(0: as long as the single sign-on session)",
+        0,
+    )
+    second_factor_lockout: int = _doc(
+        "consecutive wrong second-factor codes (email, app, reset page) that block an account",
+        10,
+    )
     pending_request_ttl: int = _doc("seconds a user may take to sign in", 1800)
     clock_skew: int = _doc("seconds of leeway when checking client assertions", 60)
     argon2_time_cost: int = _doc("argon2id passes (OWASP minimum: 2)", 2)
@@ -149,6 +158,10 @@ class Settings:
     def resolved_outbox(self) -> Path:
         return Path(self.outbox_dir) if self.outbox_dir else self.instance_path / "outbox"
 
+    def family_max_age(self) -> int:
+        """How long after the login a refresh grant ends (RFC 9700 4.14.2: an absolute end)."""
+        return self.refresh_family_max_age or self.sso_session_ttl
+
     def otp_mandatory_date(self) -> date:
         return date.fromisoformat(self.otp_mandatory_from)
 
@@ -191,7 +204,15 @@ class Settings:
             self.otp_mandatory_date()
         except ValueError as exc:
             raise ConfigurationError("otp_mandatory_from: a date as YYYY-MM-DD") from exc
-        for name in ("otp_ttl", "otp_max_attempts", "otp_max_sends", "remembered_device_ttl"):
+        if self.refresh_family_max_age < 0:
+            raise ConfigurationError("refresh_family_max_age: seconds, or 0")
+        for name in (
+            "otp_ttl",
+            "otp_max_attempts",
+            "otp_max_sends",
+            "remembered_device_ttl",
+            "second_factor_lockout",
+        ):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{name}: must be positive")
         if self.signing_alg not in {"RS256", "PS256", "ES256", "EdDSA"}:

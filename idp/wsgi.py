@@ -14,7 +14,7 @@ from typing import Any
 
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from idp import create_app
+from idp import create_app, log_redaction
 
 
 class TrustedProxy:
@@ -47,6 +47,7 @@ SECRET_VARIABLES = (
 def build() -> Any:
     """One application per worker. Secrets are dropped from the process environment once the
     settings hold them: some servers (granian) copy it into every request's WSGI environ."""
+    log_redaction.install()  # in each worker: granian logs access from the worker process
     application = create_app()
     application.wsgi_app = TrustedProxy(application.wsgi_app, trusted_addresses())
     for name in SECRET_VARIABLES:

@@ -47,6 +47,8 @@ class Factories:
             family_name=fields.pop("family_name", "Martin"),
         )
         fields.setdefault("email_verified", True)
+        if fields.get("national_id"):
+            fields.setdefault("national_id_verified", True)  # as if its owner confirmed it
         fields.setdefault("charter_version", self.ctx.settings.charter_version)
         for key, value in fields.items():
             setattr(user, key, value)

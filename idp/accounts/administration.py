@@ -1,10 +1,18 @@
 """What referents and support may do to accounts and habilitations — enforced here.
 
-A referent manages the accounts that hold (or held) a habilitation at one of the
-establishments where they are referent, and gives or ends habilitations there only. Support
-(regional or national administrators) may do everything, including naming referents. Every
-refusal is a PermissionDeniedError (a 403 for the web layer); every change is audited with the
-descriptions of ViaTrajectoire's "Historique des modifications".
+A referent *sees* the accounts holding a current habilitation at an establishment where they
+are a current referent. A referent *acts* on an account (email, national identifier, state,
+habilitations) only when every current habilitation of that account lies inside their own
+establishments, and never on support accounts or other referents: an account with wider rights
+than the referent's own is support's to change (accounts left without any current
+habilitation too). Who created an account gives no right over it.
+
+An account outside what the actor sees answers as a missing one (no enumeration); a refusal
+on an account the actor sees is a PermissionDeniedError with its reason (a 403). Both are
+audited. Every change is audited with the descriptions of ViaTrajectoire's "Historique des
+modifications". A new address waits for its owner's confirmation before it receives codes,
+and the former address is told; a national identifier typed by a referent is not a
+credential until its owner confirms it by their own login (see ``authn.psc.links``).
 """
 
 from __future__ import annotations
@@ -45,7 +53,8 @@ EDITABLE = (
 
 
 class PermissionDeniedError(IdpError):
-    """``reason``: not_referent_here, not_support, own_account, …"""
+    """``reason``: not_referent, not_referent_here, not_referent_of_account, not_support,
+    target_is_support, target_is_referent, own_account"""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -98,11 +107,15 @@ class Administration:
         passwords: Passwords,
         end_access: Callable[[User], None],
         send_welcome: Callable[[User], None],
+        change_email: Callable[[User, str, str], None],
+        notify: Callable[[User, str, str], None],
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
         self._end_access = end_access
         self._send_welcome = send_welcome
+        self._change_email = change_email
+        self._notify = notify
 
     # --- who -------------------------------------------------------------------------
     def actor(self, user: User) -> Actor:
@@ -112,19 +125,75 @@ class Administration:
         """A provisioning system holding the admin scope acts with support rights."""
         return Actor(None, client_id=client_id)
 
-    def can_manage(self, actor: Actor, user: User) -> bool:
+    def can_view(self, actor: Actor, user: User) -> bool:
         if actor.is_support:
             return True
-        places = {h.establishment_id for h in habilitations.of_user(self._db_session(), user)}
-        return bool(places & actor.referent_of) or user.created_by == actor.username
+        return bool(self._places(user) & actor.referent_of)
+
+    def refusal(self, actor: Actor, user: User) -> str | None:
+        """Why ``actor`` may not act on ``user``, or None if they may."""
+        if actor.is_support:
+            return None
+        if user.is_support:
+            return "target_is_support"
+        current = habilitations.valid_of(self._db_session(), user)
+        if any(h.profile.is_referent for h in current):
+            return "target_is_referent"
+        places = self._places(user)
+        if not places or not places <= actor.referent_of:
+            return "not_referent_of_account"
+        return None
+
+    def can_manage(self, actor: Actor, user: User) -> bool:
+        return self.refusal(actor, user) is None
 
     def require_manage(self, actor: Actor, user: User) -> None:
-        if not self.can_manage(actor, user):
-            raise PermissionDeniedError("not_referent_of_account")
+        reason = self.refusal(actor, user)
+        if reason is not None:
+            self._refuse(actor, user, reason)
 
-    def require_place(self, actor: Actor, establishment_id: int) -> None:
+    def require_place(self, actor: Actor, establishment_id: int, user: User | None = None) -> None:
         if not actor.is_support and establishment_id not in actor.referent_of:
-            raise PermissionDeniedError("not_referent_here")
+            self._refuse(actor, user, "not_referent_here")
+
+    def _refuse(self, actor: Actor, user: User | None, reason: str) -> None:
+        """Audit the refusal (in its own transaction: nothing else was written), then raise."""
+        session = self._db_session()
+        session.rollback()
+        target = f"user:{user.subject}" if user is not None else "admin"
+        audit.record(session, actor.name, "admin.refused", target, reason=reason)
+        session.commit()
+        raise PermissionDeniedError(reason)
+
+    def _places(self, user: User) -> set[int]:
+        """Where the account belongs now: its current habilitations' establishments; for an
+        account left with none, those of the habilitations that ended last (so the referent
+        who ended them can still see the account and give one again). Older habilitations
+        give no right."""
+        today = habilitations.today()
+        rows = habilitations.of_user(self._db_session(), user)
+        current = {h.establishment_id for h in rows if h.is_valid(today)}
+        if current or not rows:
+            return current
+
+        def ended(h: Habilitation) -> date:
+            return h.ended_at.date() if h.ended_at else min(h.valid_to or today, today)
+
+        last = max(ended(h) for h in rows)
+        return {h.establishment_id for h in rows if ended(h) == last}
+
+    def _visible(self, actor: Actor, user: User | None) -> User:
+        """The account if the actor sees it; otherwise the same answer as a missing one."""
+        if user is None:
+            raise NotFoundError("account")
+        if not self.can_view(actor, user):
+            session = self._db_session()
+            audit.record(
+                session, actor.name, "admin.refused", f"user:{user.subject}", reason="not_visible"
+            )
+            session.commit()
+            raise NotFoundError("account")
+        return user
 
     # --- reading ---------------------------------------------------------------------
     def search(
@@ -134,12 +203,18 @@ class Administration:
             raise PermissionDeniedError("not_referent")
         query = self._db_session().query(User)
         if not actor.is_support:
-            managed = (
+            today = habilitations.today()
+            visible = (
                 self._db_session()
                 .query(Habilitation.user_id)
-                .filter(Habilitation.establishment_id.in_(actor.referent_of))
+                .filter(
+                    Habilitation.establishment_id.in_(actor.referent_of),
+                    Habilitation.ended_at.is_(None),
+                    Habilitation.valid_from <= today,
+                    or_(Habilitation.valid_to.is_(None), Habilitation.valid_to >= today),
+                )
             )
-            query = query.filter(or_(User.id.in_(managed), User.created_by == actor.username))
+            query = query.filter(User.id.in_(visible))
         if text:
             like = f"%{text.strip()[:100]}%"
             query = query.filter(
@@ -161,14 +236,12 @@ class Administration:
         return rows, total
 
     def account(self, actor: Actor, user_id: int) -> User:
-        user = self._db_session().get(User, user_id)
-        if user is None:
-            raise NotFoundError("account")
-        self.require_manage(actor, user)
-        return user
+        if not actor.may_administer:
+            raise PermissionDeniedError("not_referent")
+        return self._visible(actor, self._db_session().get(User, user_id))
 
     def history(self, actor: Actor, user: User) -> list[AuditEvent]:
-        self.require_manage(actor, user)
+        self._visible(actor, user)
         return audit.history(self._db_session(), f"user:{user.subject}")
 
     def actor_for_subject(self, subject: str) -> Actor | None:
@@ -177,14 +250,12 @@ class Administration:
         return self.actor(user) if users.may_hold_tokens(self._db_session(), user) else None
 
     def account_by_username(self, actor: Actor, username: str) -> User:
-        user = users.get_by_username(self._db_session(), username[:150])
-        if user is None:
-            raise NotFoundError("account")
-        self.require_manage(actor, user)
-        return user
+        if not actor.may_administer:
+            raise PermissionDeniedError("not_referent")
+        return self._visible(actor, users.get_by_username(self._db_session(), username[:150]))
 
     def habilitations_of(self, actor: Actor, user: User) -> list[Habilitation]:
-        self.require_manage(actor, user)
+        self._visible(actor, user)
         return habilitations.of_user(self._db_session(), user)
 
     def understaffed(self, actor: Actor) -> list[tuple[Establishment, int]]:
@@ -256,26 +327,41 @@ class Administration:
         if "email" in changed and not users.EMAIL_PATTERN.match(fields["email"] or ""):
             raise users.InvalidUserError("email", "not an email address")
         for name in changed:
-            setattr(user, name, fields[name])
-        if "email" in changed:
-            user.email_verified = False  # re-validated by the link the person receives
+            if name != "email":  # the address changes once its owner confirms it
+                setattr(user, name, fields[name])
         if changed:
             self._audit(actor, user, "user.updated", "MAJ de l'utilisateur", fields=changed)
             self._db_session().commit()
             if "email" in changed:
-                self._send_welcome(user)
+                self._change_email(user, fields["email"], actor.name)
         return changed
 
     def _set_national_id(self, actor: Actor, user: User, value: str | None) -> None:
-        """The PSC national identifier: free text, unique (AlreadyLinkedError otherwise)."""
-        if value is None or (value.strip() or None) == user.national_id:
+        """The PSC national identifier: free text, unique (AlreadyLinkedError otherwise).
+
+        Typed by a referent it waits for its owner's own PSC login (``rattachement``); typed
+        or saved again by support it is approved. The account's address is told either way.
+        """
+        wanted = (value or "").strip()[:100] or None
+        if value is None:
             return
-        if value.strip():
-            psc_links.link(self._db_session(), user, value, actor.name)
+        if wanted == user.national_id:
+            if wanted and actor.is_support and not user.national_id_verified:
+                psc_links.approve(self._db_session(), user, actor.name)
+                self._db_session().commit()
+            return
+        if wanted:
+            psc_links.link(self._db_session(), user, wanted, actor.name, verified=actor.is_support)
         else:
             psc_links.unlink(self._db_session(), user, actor.name)
         user.psc_profile = None  # what PSC said belonged to the previous identifier
         self._db_session().commit()
+        self._notify(
+            user,
+            "identifiant national modifié",
+            f"{actor.name} a modifié l'identifiant national (carte CPS / e-CPS) rattaché à "
+            "votre compte ViaTrajectoire.",
+        )
 
     def set_blocked(self, actor: Actor, user: User, blocked: bool) -> None:
         self.require_manage(actor, user)
@@ -316,9 +402,11 @@ class Administration:
         habilitation = session.get(Habilitation, habilitation_id)
         if habilitation is None:
             raise NotFoundError("habilitation")
-        self.require_place(actor, habilitation.establishment_id)
+        owner = session.get(User, habilitation.user_id)
         if habilitation.profile.is_referent and not actor.is_support:
-            raise PermissionDeniedError("not_support")
+            self._refuse(actor, owner, "not_support")
+        self.require_place(actor, habilitation.establishment_id, owner)
+        self.require_manage(actor, owner)
         if habilitation.ended_at is None:
             habilitation.ended_at = datetime.now(UTC)
             habilitation.ended_by = actor.username
@@ -339,7 +427,9 @@ class Administration:
         habilitation = session.get(Habilitation, habilitation_id)
         if habilitation is None:
             raise NotFoundError("habilitation")
-        self.require_place(actor, habilitation.establishment_id)
+        owner = session.get(User, habilitation.user_id)
+        self.require_place(actor, habilitation.establishment_id, owner)
+        self.require_manage(actor, owner)
         habilitation.receives_mails = value
         self._audit(
             actor,
@@ -351,11 +441,11 @@ class Administration:
 
     def _add_habilitation(self, actor: Actor, user: User, new: NewHabilitation) -> Habilitation:
         session = self._db_session()
-        self.require_place(actor, new.establishment_id)
+        self.require_place(actor, new.establishment_id, user)
         profile = get_profile(session, new.profile_id)
         establishment = get_establishment(session, new.establishment_id)
         if profile.is_referent and not actor.is_support:
-            raise PermissionDeniedError("not_support")  # only support names referents
+            self._refuse(actor, user, "not_support")  # only support names referents
         unit = self._unit(new.unit_id, establishment)
         start = new.valid_from or habilitations.today()
         if new.valid_to is not None and new.valid_to < start:

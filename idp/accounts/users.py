@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit
+from idp.accounts.usernames import username_key
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.errors import ConflictError, IdpError
 from idp.storage.models import User
@@ -55,10 +56,11 @@ def create_user(
     if password is not None and not 12 <= len(password) <= 1024:
         raise InvalidUserError("password", "12 to 1024 characters")
     if get_by_username(session, username) is not None:
-        raise ConflictError(f"username {username!r} is taken")
+        raise ConflictError(f"username {username!r} is taken")  # in any case (L5)
     user = User(
         subject=str(uuid.uuid4()),
         username=username,
+        username_key=username_key(username),
         email=email,
         email_verified=email_verified,
         otp_required=otp_required,
@@ -73,7 +75,8 @@ def create_user(
 
 
 def get_by_username(session: Session, username: str) -> User | None:
-    return session.query(User).filter_by(username=username).one_or_none()
+    """The account of ``username`` in any case or compatibility form."""
+    return session.query(User).filter_by(username_key=username_key(username)).one_or_none()
 
 
 def get_by_subject(session: Session, subject: str) -> User | None:
@@ -212,6 +215,12 @@ def token_holder(session: Session, subject: str) -> TokenHolder | None:
         .where(User.subject == subject[:64])
     ).all()
     return holder_from_rows(rows)
+
+
+def may_sign_in(session: Session, user: User | None) -> bool:
+    """Whether a session may stand for this account now: active, not blocked, and not left
+    without any valid habilitation. Checked wherever a session becomes a principal."""
+    return may_hold_tokens(session, user) and user is not None and not is_blocked(user)
 
 
 def may_hold_tokens(session: Session, user: User | None) -> bool:

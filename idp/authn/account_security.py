@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit, habilitations
+from idp.accounts import audit, habilitations, users
 from idp.authn.psc import links
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
@@ -28,10 +28,10 @@ class AccountSecurity:
         self._end_grants = end_grants
 
     def signed_in_user(self, sid: str | None) -> User | None:
-        """The active account of an SSO session, or None."""
+        """The account of an SSO session if it may still sign in (active, not blocked)."""
         sso = self._sessions.get(sid)
         user = self._db_session().get(User, sso.user_id) if sso else None
-        return user if user is not None and user.is_active else None
+        return user if users.may_sign_in(self._db_session(), user) else None
 
     def devices_of(self, user: User) -> list[RememberedDevice]:
         return self._devices.list_for(self._db_session(), user)

@@ -25,7 +25,14 @@ from idp.authn.context import (
     AMR_OTP,
     AMR_PASSWORD,
 )
-from idp.authn.otp import Challenge, ChallengeExpiredError, EmailOtp, WrongCodeError
+from idp.authn.lockout import Lockout
+from idp.authn.otp import (
+    Challenge,
+    ChallengeExpiredError,
+    CodeVoidedError,
+    EmailOtp,
+    WrongCodeError,
+)
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.policy import second_factor_needed
 from idp.authn.remembered_devices import RememberedDevices, cookie_name
@@ -59,12 +66,6 @@ class LoginStep:
     device_cookie_name: str = ""
 
 
-@dataclass
-class LockoutPolicy:
-    threshold: int
-    duration: int
-
-
 class PasswordLogin:
     def __init__(
         self,
@@ -75,7 +76,7 @@ class PasswordLogin:
         devices: RememberedDevices,
         otp_mandatory_from: date,
         throttle: LoginThrottle,
-        lockout: LockoutPolicy,
+        lockout: Lockout,
         totp: Totp,
         store: EphemeralStore,
     ) -> None:
@@ -86,7 +87,7 @@ class PasswordLogin:
         self.devices = devices
         self._mandatory_from = otp_mandatory_from
         self.throttle = throttle
-        self._lockout = lockout
+        self.lockout = lockout
         self.totp = totp
         self._store = store
 
@@ -124,6 +125,8 @@ class PasswordLogin:
         remembered = None
         if asks_code and user.email_verified and not fresh_second_factor:
             remembered = self.devices.recall(session, device_cookie, user)
+            if remembered is not None and enrolled and remembered.acr != ACR_TOTP:
+                remembered = None  # remembered after an emailed code: the app is asked now
         session.commit()
         if not asks_code:
             return LoginStep(self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD))
@@ -136,8 +139,17 @@ class PasswordLogin:
         return LoginStep(challenge=self.otp.start(user))
 
     def complete(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
-        """Check the code; on success start the session and remember this browser."""
-        challenge = self.otp.verify(challenge_id, code)
+        """Check the code; on success start the session and remember this browser. A wrong
+        code counts against the account (``Lockout``), whichever challenge it was for."""
+        pending = self.otp.get(challenge_id)
+        try:
+            challenge = self.otp.verify(challenge_id, code)
+        except (WrongCodeError, CodeVoidedError):
+            if pending is not None and self.lockout.second_factor_failed(pending.user_id):
+                self.otp.cancel(pending.id)
+                raise ChallengeExpiredError() from None
+            raise
+        self.lockout.second_factor_succeeded(challenge.user_id)
         session = self._db_session()
         user = users.get_by_id(session, challenge.user_id)
         if user is None or not user.is_active or users.is_blocked(user):
@@ -154,12 +166,13 @@ class PasswordLogin:
             self.totp.verify(user, code)
         except TotpCodeError as error:
             failures = self._store.incr(self._app_key(challenge_id) + ":failures", APP_TTL)
-            if failures >= self.otp.max_attempts:
+            if self.lockout.second_factor_failed(user.id) or failures >= self.otp.max_attempts:
                 self._store.delete(self._app_key(challenge_id))
                 raise ChallengeExpiredError() from error
             raise WrongCodeError(self.otp.max_attempts - failures) from error
         if self._store.consume(self._app_key(challenge_id)) is None:
             raise ChallengeExpiredError()
+        self.lockout.second_factor_succeeded(user.id)
         return self._finish(user, [AMR_PASSWORD, AMR_OTP, AMR_MFA], ACR_TOTP, user_agent)
 
     def app_challenge_exists(self, challenge_id: str | None) -> bool:
@@ -185,10 +198,5 @@ class PasswordLogin:
         return f"idp:app-login:{challenge_id[:100]}"
 
     def _count_failure(self, session: Session, username: str, source: str) -> None:
-        if self.throttle.failed(username, source) < self._lockout.threshold:
-            return
-        if users.block(session, username, self._lockout.duration):
-            blocked = users.get_by_username(session, username)
-            self.devices.revoke_all(session, blocked)
-            session.commit()
-            self._sessions.end_all(blocked.id)
+        if self.throttle.failed(username, source) >= self.lockout.policy.threshold:
+            self.lockout.password_failures_reached(username)

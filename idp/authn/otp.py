@@ -41,6 +41,10 @@ class ChallengeExpiredError(ChallengeError):
     reason = "expired"
 
 
+class CodeVoidedError(ChallengeExpiredError):
+    """The wrong code that used up the challenge's tries (it counts as a wrong code)."""
+
+
 class ResendTooSoonError(ChallengeError):
     reason = "too_soon"
 
@@ -137,7 +141,7 @@ class EmailOtp:
         failures = self._store.incr(self._attempts_key(challenge.id), self.ttl)
         if failures >= self.max_attempts:
             self.cancel(challenge.id)
-            raise ChallengeExpiredError()
+            raise CodeVoidedError()
         raise WrongCodeError(self.max_attempts - failures)
 
     def cancel(self, challenge_id: str) -> None:

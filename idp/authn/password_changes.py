@@ -14,11 +14,12 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit, users
+from idp.authn.lockout import Lockout
 from idp.authn.password_policy import check_new_password
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
-from idp.authn.totp import Totp
+from idp.authn.totp import Totp, TotpCodeError
 from idp.errors import IdpError
 from idp.mail import MailDeliveryError, Mailer, render
 from idp.storage.ephemeral import EphemeralStore
@@ -26,6 +27,8 @@ from idp.storage.models import User
 
 RESET_TTL = 1800
 WELCOME_TTL = 72 * 3600
+#: wrong app codes on one reset or welcome link before the link is void
+LINK_CODE_ATTEMPTS = 5
 
 
 class ResetLinkInvalidError(IdpError):
@@ -48,6 +51,7 @@ class PasswordChanges:
         reset_url: Callable[[str], str],
         end_grants: Callable[[User], None],
         totp: Totp,
+        lockout: Lockout,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
@@ -58,6 +62,7 @@ class PasswordChanges:
         self._reset_url = reset_url
         self._end_grants = end_grants
         self.totp = totp
+        self._lockout = lockout
 
     def change(self, user: User, current: str, new: str) -> None:
         """Change one's own password; raises InvalidCredentialsError or WeakPasswordError."""
@@ -133,12 +138,26 @@ class PasswordChanges:
         user = self.reset_target(token)
         check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
         if self.totp.is_enrolled(user):
-            self.totp.verify(user, app_code)
+            self._check_app_code(token, user, app_code)
         if self._store.consume(self._key(token)) is None:
             raise ResetLinkInvalidError()
         user.email_verified = True  # the link reached this mailbox
         self.set_password(user, new, actor=user.username)
         return user
+
+    def _check_app_code(self, token: str, user: User, app_code: str) -> None:
+        """A wrong code counts against the account (as at login) and against the link,
+        which is void after LINK_CODE_ATTEMPTS: the mailbox alone never gets more guesses."""
+        try:
+            self.totp.verify(user, app_code)
+        except TotpCodeError:
+            blocked = self._lockout.second_factor_failed(user.id)
+            tries = self._store.incr(self._key(token) + ":codes", WELCOME_TTL)
+            if blocked or tries >= LINK_CODE_ATTEMPTS:
+                self._store.delete(self._key(token))
+                raise ResetLinkInvalidError() from None
+            raise
+        self._lockout.second_factor_succeeded(user.id)
 
     @staticmethod
     def _bound(user: User) -> str:

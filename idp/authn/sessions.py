@@ -2,6 +2,11 @@
 
 The browser holds only the random session id in an HttpOnly cookie; everything else stays
 server-side so a session can be ended from anywhere (logout, later back-channel logout).
+
+"Everywhere" is a cut-off, not a list: ending every session of an account records the time
+under ``idp:sessions-ended:<user>``, and a session started before it is never read back,
+however many sessions the account had (the per-account index of recent sessions only serves
+to announce logouts to relying parties).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ class SsoSession:
     clients: list[str] = field(default_factory=list)
     #: a Pro Santé Connect login's evidence: its ``id_token`` (for logout), ``acr``, ``auth_mode``
     psc: dict[str, str] | None = None
+    #: when the session was opened, to the microsecond (compared with the account's cut-off)
+    started: float = 0.0
 
     def age(self, now: int | None = None) -> int:
         return (now or int(time.time())) - self.auth_time
@@ -55,6 +62,7 @@ class SessionService:
             amr=amr,
             acr=acr,
             psc=psc,
+            started=time.time(),
         )
         self._save(session)
         self._index(user_id, session.sid)
@@ -62,6 +70,7 @@ class SessionService:
 
     def end_all(self, user_id: int) -> int:
         """Log an account out everywhere (password change, "sign out everywhere", blocking)."""
+        self._store.put(self._cutoff_key(user_id), {"at": time.time()}, self._ttl)
         index = self._store.consume(self._user_key(user_id)) or {"sids": []}
         ended = [self._consume(sid) for sid in index["sids"]]
         self._announce([s for s in ended if s is not None])
@@ -92,11 +101,23 @@ class SessionService:
     def _user_key(user_id: int) -> str:
         return f"idp:user-sessions:{user_id}"
 
+    @staticmethod
+    def _cutoff_key(user_id: int) -> str:
+        return f"idp:sessions-ended:{user_id}"
+
     def get(self, sid: str | None) -> SsoSession | None:
+        """The live session, unless its account was signed out everywhere since it began."""
         if not sid or len(sid) > 100:
             return None
         data = self._store.get(self._key(sid))
-        return SsoSession(**data) if data else None
+        if not data:
+            return None
+        session = SsoSession(**data)
+        cutoff = self._store.get(self._cutoff_key(session.user_id))
+        if cutoff is not None and session.started <= cutoff["at"]:
+            self._store.delete(self._key(sid))
+            return None
+        return session
 
     def add_client(self, session: SsoSession, client_id: str) -> None:
         """Remember which relying parties this session signed in to (for logout)."""

@@ -42,26 +42,32 @@ class LoginThrottle:
 
     def check(self, username: str, source: str) -> None:
         """Raise ThrottledError while this account + source must still wait."""
-        pair = self._store.get(self._pair(username, source))
-        if not pair or pair["n"] < self.after:
+        key = self._pair(username, source)
+        raw, last = self._store.get_many([key, key + ":last"])
+        count = int(raw) if isinstance(raw, int) else 0  # a counter of ``incr``
+        if count < self.after:
             return
-        delay = min(2 ** (pair["n"] - self.after + 1), self.max_delay)
-        wait = int(pair["last"] + delay - time.time()) + 1
+        delay = min(2 ** (count - self.after + 1), self.max_delay)
+        wait = int((last or {"at": time.time()})["at"] + delay - time.time()) + 1
         if wait > 0:
             raise ThrottledError(wait)
 
     def failed(self, username: str, source: str) -> int:
-        """Record a failure; the account's new count, or 0 if this source no longer adds."""
+        """Record a failure; the account's new count, or 0 if this source no longer adds.
+
+        Counted with the store's atomic increment: concurrent failures each count (a
+        read-then-write lost some, and let a fast attacker under the thresholds)."""
         key = self._pair(username, source)
-        count = (self._store.get(key) or {"n": 0})["n"] + 1
-        self._store.put(key, {"n": count, "last": time.time()}, WINDOW)
+        count = self._store.incr(key, WINDOW)
+        self._store.put(key + ":last", {"at": time.time()}, WINDOW)
         if count > self.per_source:
             return 0
         return self._store.incr(self._account(username), WINDOW)
 
     def succeeded(self, username: str, source: str) -> None:
-        self._store.delete(self._pair(username, source))
-        self._store.delete(self._account(username))
+        key = self._pair(username, source)
+        for stale in (key, key + ":last", self._account(username)):
+            self._store.delete(stale)
 
     def reset_account(self, username: str) -> None:
         """A referent unblocked the account: start counting afresh."""

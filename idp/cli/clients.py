@@ -49,6 +49,12 @@ def clients() -> None:
 @click.option(
     "--backchannel-logout-uri", help="Where the module receives back-channel logout tokens."
 )
+@click.option(
+    "--may-introspect",
+    is_flag=True,
+    help="May introspect tokens issued to other clients (otherwise only its own, or those "
+    "naming it as audience).",
+)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def create(
@@ -65,6 +71,7 @@ def create(
     jwks_file: click.File | None,
     id_token_alg: str | None,
     backchannel_logout_uri: str | None,
+    may_introspect: bool,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -86,6 +93,7 @@ def create(
         jwks=jwks,
         id_token_signed_response_alg=id_token_alg,
         backchannel_logout_uri=backchannel_logout_uri,
+        may_introspect=may_introspect,
     )
     with obj.app.app_context():
         try:

@@ -9,6 +9,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from idp import log_redaction
 from idp.cli import Context, pass_context
 from idp.errors import ConfigurationError
 from idp.memory import limit_malloc_arenas
@@ -117,6 +118,7 @@ def _granian(host: str, port: int, workers: int, threads: int) -> None:
 
 
 def _gunicorn(app: Flask, host: str, port: int, workers: int, threads: int) -> None:
+    log_redaction.install()
     GunicornServer(
         app,
         {

@@ -123,3 +123,21 @@ def unblock(obj: Context, username: str) -> None:
         db.session.commit()
         obj.app.extensions["idp.login"].throttle.reset_account(username)
     click.echo(f"unblocked {username}")
+
+
+@users.command("reset-second-factor")
+@click.argument("username")
+@pass_context
+def reset_second_factor(obj: Context, username: str) -> None:
+    """Remove the authenticator app of an account whose owner lost it (audited, mailed).
+
+    The account's sessions and remembered browsers end; its next login asks an emailed code.
+    """
+    with obj.app.app_context():
+        user = accounts.get_by_username(db.session, username)
+        if user is None:
+            fail(f"no user {username!r}")
+        removed = obj.app.extensions["idp.apps"].reset(user, actor="operator")
+    click.echo(
+        f"authenticator app removed from {username}" if removed else f"{username} has no app"
+    )

@@ -179,7 +179,7 @@ class AuthorizationService:
         if session is None:
             return None
         user = users.get_by_id(self.ctx.db_session(), session.user_id)
-        if user is None or not user.is_active:
+        if not users.may_sign_in(self.ctx.db_session(), user):
             return None
         return Principal(
             user=user,

@@ -1,7 +1,10 @@
 """``private_key_jwt`` client authentication (RFC 7523 2.2, OpenID Connect Core 9).
 
 Each assertion's ``jti`` is remembered until the assertion expires, so a captured assertion
-cannot be replayed; the audience is the issuer or one of our endpoints.
+cannot be replayed. The audience must be the issuer, or (for clients written before RFC 7523
+was clarified) the token endpoint; the introspection and revocation URLs are refused, after
+the 2025 audience-injection advisory (an assertion made for another server's endpoint must
+not open ours).
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from joserfc.jwk import KeySet
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import digest
 
-ENDPOINT_PATHS = ("/token", "/introspect", "/revoke")
+TOKEN_PATH = "/token"
 #: Asymmetric algorithms only: a shared-secret (HS*) assertion is not private_key_jwt.
 ASSERTION_ALGS = ["RS256", "PS256", "ES256", "Ed25519"]  # Ed25519: RFC 9864 name
 MAX_ASSERTION_LIFETIME = 600
@@ -32,7 +35,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         self.ctx = ctx
 
     def get_audiences(self) -> list[str]:
-        return [self.ctx.issuer] + [self.ctx.url(path) for path in ENDPOINT_PATHS]
+        return [self.ctx.issuer, self.ctx.url(TOKEN_PATH)]
 
     def validate_jti(self, claims: Any, jti: Any) -> bool:
         if not isinstance(jti, str) or not jti or len(jti) > 256:

@@ -40,6 +40,7 @@ class ClientSnapshot:
     jwks: dict[str, Any] | None
     id_token_signed_response_alg: str | None
     backchannel_logout_uri: str | None = None
+    may_introspect: bool = False
 
     @classmethod
     def of(cls, row: OAuthClient) -> ClientSnapshot:
@@ -56,6 +57,7 @@ class ClientSnapshot:
             jwks=row.jwks,
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             backchannel_logout_uri=row.backchannel_logout_uri,
+            may_introspect=bool(row.may_introspect),
         )
 
 

@@ -57,6 +57,11 @@ class RegisteredClient(ClientMixin):
         return self.record.first_party
 
     @property
+    def may_introspect(self) -> bool:
+        """Granted introspection of other clients' tokens (a gateway, a resource server)."""
+        return self.record.may_introspect
+
+    @property
     def name(self) -> str:
         return self.record.client_name or self.record.client_id
 
@@ -107,6 +112,7 @@ class ClientRegistration:
     jwks: dict[str, Any] | None = None
     id_token_signed_response_alg: str | None = None
     backchannel_logout_uri: str | None = None
+    may_introspect: bool = False
 
     def validate(self) -> None:
         if not CLIENT_ID_PATTERN.match(self.client_id):
@@ -185,6 +191,7 @@ def create_client(
         jwks=registration.jwks,
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
         backchannel_logout_uri=registration.backchannel_logout_uri,
+        may_introspect=registration.may_introspect,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -227,5 +234,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "scope": record.scope,
         "id_token_signed_response_alg": record.id_token_signed_response_alg or "RS256",
         "backchannel_logout_uri": record.backchannel_logout_uri,
+        "may_introspect": bool(record.may_introspect),
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

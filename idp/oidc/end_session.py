@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from authlib.oauth2.rfc6749 import InvalidRequestError
 from authlib.oidc.rpinitiated import EndSessionEndpoint as _EndSessionEndpoint
 from authlib.oidc.rpinitiated import EndSessionRequest
+from joserfc import jwt
+from joserfc.errors import JoseError
+
+#: ``typ`` values of our JWTs that are not ID tokens (RFC 9068, Back-Channel Logout 2.4)
+NOT_ID_TOKENS = {"at+jwt", "application/at+jwt", "logout+jwt", "application/logout+jwt"}
 
 
 class EndSessionEndpoint(_EndSessionEndpoint):
@@ -20,6 +26,26 @@ class EndSessionEndpoint(_EndSessionEndpoint):
 
     def get_server_jwks(self) -> Any:
         return self.ctx.keyring.public_keyset()
+
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict:
+        """Only one of our ID tokens ends a session: signed by us, not an access or logout
+        token, issued by us, for a client we know (an expired one is fine: Core 3.1.2.1)."""
+        if len(id_token_hint) > 8192:
+            raise InvalidRequestError("id_token_hint is too long.")
+        claims = super()._validate_id_token_hint(id_token_hint)
+        try:
+            header = jwt.decode(
+                id_token_hint, self.get_server_jwks(), algorithms=self.get_algorithms()
+            ).header
+        except (JoseError, ValueError) as exc:
+            raise InvalidRequestError("id_token_hint is not one of our ID tokens.") from exc
+        if str(header.get("typ", "JWT")).lower() in NOT_ID_TOKENS:
+            raise InvalidRequestError("id_token_hint must be an ID token.")
+        if claims.get("iss") != self.ctx.issuer:
+            raise InvalidRequestError("id_token_hint was not issued here.")
+        if self.resolve_client_from_id_token_claims(claims) is None:
+            raise InvalidRequestError("id_token_hint is not for a known client.")
+        return claims
 
     def resolve_client_from_id_token_claims(self, id_token_claims: dict) -> Any | None:
         """Our ID tokens name their client in ``azp`` (and ``aud`` holds only it)."""

@@ -10,6 +10,7 @@ from idp.oidc.grants.refresh_token import RefreshCredential
 from idp.oidc.tokens import (
     AccessToken,
     decode_access_token,
+    family_end,
     find_refresh_token,
     is_family_revoked,
     is_refresh_token_usable,
@@ -46,7 +47,8 @@ def lookup_token(ctx: Any, token: str, hint: str | None) -> AccessToken | Refres
     record = find_refresh_token(ctx, token)
     if record is None:
         return None
-    usable = is_refresh_token_usable(record) and not is_family_revoked(ctx, record.family_id)
+    usable = is_refresh_token_usable(record, family_end(ctx, record.auth_time))
+    usable = usable and not is_family_revoked(ctx, record.family_id)
     return RefreshTokenView(record, revoked=not usable)
 
 
@@ -61,8 +63,15 @@ class IntrospectionEndpoint(_IntrospectionEndpoint):
         return lookup_token(self.ctx, token_string, token_type_hint)
 
     def check_permission(self, token: Any, client: Any, request: Any) -> bool:
-        """A client sees its own tokens; first-party confidential clients (the modules) all."""
-        return token.check_client(client) or client.first_party
+        """A client sees its own tokens, the access tokens naming it as audience, and others'
+        only if granted (``may_introspect``); anything else reads ``active: false``."""
+        if token.check_client(client) or client.may_introspect:
+            return True
+        if not isinstance(token, AccessToken):
+            return False
+        audience = token.get("aud")
+        audiences = [audience] if isinstance(audience, str) else list(audience or [])
+        return client.get_client_id() in audiences
 
     def introspect_token(self, token: Any) -> dict[str, Any]:
         if isinstance(token, AccessToken):

@@ -161,18 +161,21 @@ def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> 
     its ``jti``, its grant (family) and the person's "everything before" cut-off."""
     jti = str(claims.get("jti", ""))
     family = jti.split(".", 1)[0] if "." in jti else ""
-    kid_mark, jti_mark, family_mark, cutoff = ctx.store.get_many(
+    sid = str(claims.get("sid") or "")
+    kid_mark, jti_mark, family_mark, cutoff, sid_mark = ctx.store.get_many(
         [
             f"idp:revoked-kid:{kid}",
             f"idp:revoked-jti:{jti}",
             f"idp:revoked-family:{family}",
             f"idp:revoked-before:{claims.get('sub')}",
+            f"idp:revoked-sid:{sid}",
         ]
     )
     revoked = (
         jti_mark is not None
         or (bool(family) and family_mark is not None)
         or (cutoff is not None and int(claims.get("iat", 0)) <= cutoff["at"])
+        or (bool(sid) and sid_mark is not None)
     )
     return kid_mark is not None, revoked
 
@@ -193,6 +196,26 @@ def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:
     )
     for (family_id,) in families:
         revoke_family(ctx, family_id, reason="password changed or account closed")
+
+
+def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
+    """A logout ends what was issued under its sessions: the refresh families (and so their
+    access tokens), and access tokens of grants that had no refresh token (``sid`` claim)."""
+    sids = [sid for sid in sids if sid]
+    if not sids:
+        return
+    ttl = ctx.settings.access_token_ttl + 60
+    for sid in sids:
+        ctx.store.put(f"idp:revoked-sid:{sid}", {"at": int(time.time())}, ttl)
+    families = (
+        ctx.db_session()
+        .query(RefreshToken.family_id)
+        .filter(RefreshToken.sid.in_(sids), RefreshToken.revoked_at.is_(None))
+        .distinct()
+        .all()
+    )
+    for (family_id,) in families:
+        revoke_family(ctx, family_id, reason="logout")
 
 
 def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:
@@ -218,11 +241,21 @@ def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
     session.commit()
 
 
+def family_end(ctx: ProviderContext, auth_time: int) -> int:
+    """When a refresh grant ends for good: rotation renews a token, never the grant."""
+    return int(auth_time) + ctx.settings.family_max_age()
+
+
 def refresh_token_row(
     ctx: ProviderContext, token: dict[str, Any], client_id: str, principal: Principal
 ) -> dict[str, Any]:
-    """The stored form of a token response's refresh token (hashed, never the token)."""
+    """The stored form of a token response's refresh token (hashed, never the token); it
+    expires after ``refresh_token_ttl`` unused, and never after its family's end."""
     now = datetime.now(UTC)
+    expires = min(
+        now + timedelta(seconds=ctx.settings.refresh_token_ttl),
+        datetime.fromtimestamp(family_end(ctx, principal.auth_time), UTC),
+    )
     return {
         "token_hash": digest(token["refresh_token"]),
         "family_id": principal.family_id,
@@ -234,7 +267,7 @@ def refresh_token_row(
         "amr": principal.amr,
         "sid": principal.sid,
         "issued_at": now,
-        "expires_at": now + timedelta(seconds=ctx.settings.refresh_token_ttl),
+        "expires_at": expires,
     }
 
 
@@ -327,9 +360,11 @@ def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
     return ctx.db_session().query(RefreshToken).filter_by(token_hash=digest(token)).one_or_none()
 
 
-def is_refresh_token_usable(record: RefreshToken) -> bool:
+def is_refresh_token_usable(record: RefreshToken, family_ends_at: int | None = None) -> bool:
+    now = datetime.now(UTC)
     return (
         record.used_at is None
         and record.revoked_at is None
-        and record.expires_at > datetime.now(UTC)
+        and record.expires_at > now
+        and (family_ends_at is None or family_ends_at > now.timestamp())
     )

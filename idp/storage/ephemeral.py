@@ -121,11 +121,12 @@ class MemoryStore(EphemeralStore):
         with self._lock:
             current = self._live(key)
             if current is None:
-                self._items[key] = (self._clock() + _check_ttl(ttl), 1)
+                self._items[key] = (self._clock() + _check_ttl(ttl), "1")
                 return 1
             expires, _ = self._items[key]
-            self._items[key] = (expires, current + 1)
-            return int(current + 1)
+            count = int(current) + 1
+            self._items[key] = (expires, str(count))  # JSON text, as Redis gives it to get()
+            return count
 
     def ping(self) -> None:
         return None

@@ -56,7 +56,11 @@ class User(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     subject: Mapped[str] = mapped_column(String(64), unique=True)
     username: Mapped[str] = mapped_column(String(150), unique=True)
+    #: the username compared case-insensitively (``idp.accounts.usernames``): what is unique
+    username_key: Mapped[str] = mapped_column(String(150), unique=True)
     email: Mapped[str] = mapped_column(String(254))
+    #: an address a referent or support typed, waiting for its owner to confirm it
+    pending_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     given_name: Mapped[str] = mapped_column(String(150), default="")
     family_name: Mapped[str] = mapped_column(String(150), default="")
@@ -71,6 +75,11 @@ class User(db.Model):  # type: ignore[name-defined]
     profession: Mapped[str] = mapped_column(String(100), default="", server_default="")
     #: Pro Santé Connect's SubjectNameID (RPPS, ADELI, FINESS-based…), stored verbatim
     national_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    #: False while the identifier was only typed by a referent: the first PSC login with it
+    #: then goes through the person's own "rattachement" (password + second factor)
+    national_id_verified: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     #: what PSC signed at the last PSC login (professions, exercices), for the ``psc`` scope
     psc_profile: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: regional or national administrator ("support"): may manage every establishment
@@ -175,6 +184,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     id_token_signed_response_alg: Mapped[str | None] = mapped_column(String(10), nullable=True)
     #: OpenID Connect Back-Channel Logout 1.0
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    #: may introspect tokens issued to other clients (RFC 7662 4: the server decides who)
+    may_introspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -15,6 +15,8 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from idp.authn.app_enrolment import ReauthenticationError
+from idp.authn.email_changes import EmailLinkInvalidError
 from idp.authn.password_changes import ResetLinkInvalidError
 from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
@@ -23,6 +25,7 @@ from idp.mail import MailDeliveryError
 from idp.web.context import clear_sid, ctx, current_sid
 from idp.web.forms import (
     ChangePasswordForm,
+    ConfirmEmailForm,
     ConfirmTotpForm,
     EverywhereForm,
     ForgotPasswordForm,
@@ -94,6 +97,42 @@ def captcha_image(captcha_id: str) -> Response:
 @bp.get("/captcha/<captcha_id>.wav")
 def captcha_audio(captcha_id: str) -> Response:
     return _media(_captchas().audio(captcha_id), "audio/wav")
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(login_limit, methods=["POST"])
+def confirm_email(token: str) -> Response | str:
+    """The link mailed to a new address: a button (link scanners only GET), then done."""
+    changes = current_app.extensions["idp.email_changes"]
+    try:
+        user = changes.target(token)
+    except EmailLinkInvalidError:
+        return _invalid_email_link()
+    form = ConfirmEmailForm()
+    if form.validate_on_submit():
+        try:
+            changes.confirm(token)
+        except EmailLinkInvalidError:
+            return _invalid_email_link()
+        return _message(
+            _(
+                "Votre adresse électronique est confirmée : vos codes de connexion y seront "
+                "envoyés."
+            ),
+            link=url_for("authorize.login"),
+        )
+    return render_template("confirm_email.html", form=form, email=user.pending_email)
+
+
+def _invalid_email_link() -> Response:
+    return _message(
+        _(
+            "Ce lien n'est plus valable (il a expiré, a déjà servi, ou une autre adresse a "
+            "été indiquée depuis). Demandez à un référent de votre établissement de "
+            "l'envoyer à nouveau."
+        ),
+        400,
+    )
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -188,11 +227,21 @@ def my_referents() -> str:
 @bp.route("/account/totp", methods=["GET", "POST"])
 def enrol_totp() -> Response | str | tuple[str, int]:
     user = _signed_in_user()
-    totp = current_app.extensions["idp.login"].totp
+    apps = current_app.extensions["idp.apps"]
+    replacing = apps.totp.is_enrolled(user)
     form = ConfirmTotpForm()
     if form.validate_on_submit():
         try:
-            codes = totp.confirm(user, form.code.data)
+            codes = apps.confirm(
+                user, form.password.data, form.current_code.data or "", form.code.data
+            )
+        except ReauthenticationError as error:
+            if error.reason == "password":
+                form.password.errors.append(_("Le mot de passe est incorrect."))
+            else:
+                form.current_code.errors.append(
+                    _("Le code de l'application actuelle est incorrect.")
+                )
         except TotpCodeError:
             form.code.errors.append(
                 _(
@@ -202,10 +251,11 @@ def enrol_totp() -> Response | str | tuple[str, int]:
             )
         else:
             return render_template("totp_recovery.html", codes=codes)
-    enrolment = totp.begin(user)
+    enrolment = apps.begin(user)
     page = render_template(
         "totp_enrol.html",
         form=form,
+        replacing=replacing,
         qr=enrolment.qr_data_uri(),
         secret=" ".join(enrolment.secret[i : i + 4] for i in range(0, len(enrolment.secret), 4)),
     )

@@ -41,9 +41,14 @@ DENIED = {
     "not_referent": _l("Cette page est réservée aux référents et au support."),
     "not_referent_here": _l("Vous n'êtes pas référent de cet établissement."),
     "not_referent_of_account": _l(
-        "Ce compte ne dépend pas d'un établissement dont vous êtes référent."
+        "Ce compte a des habilitations en cours hors des établissements dont vous êtes "
+        "référent (ou n'en a plus aucune) : seul le support peut le modifier."
     ),
     "not_support": _l("Seul le support peut nommer ou retirer un référent."),
+    "target_is_support": _l("Seul le support peut modifier un compte du support."),
+    "target_is_referent": _l(
+        "Ce compte est celui d'un référent : seul le support peut le modifier."
+    ),
     "own_account": _l("Vous ne pouvez pas désactiver votre propre compte."),
 }
 
@@ -169,6 +174,18 @@ def change_state(user_id: int, action: str) -> Response:
     return redirect(url_for("admin.account", user_id=user.id))
 
 
+@bp.post("/accounts/<int:user_id>/second-factor/reset")
+def reset_second_factor(user_id: int) -> Response:
+    """Support removes an authenticator app its owner lost (audited, mailed)."""
+    actor = _actor()
+    _require_action()
+    user = _admin().account(actor, user_id)
+    if not actor.is_support:
+        raise PermissionDeniedError("not_support")
+    current_app.extensions["idp.apps"].reset(user, actor.name)
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
 def _account_page(
     actor: Actor, user: Any, form: AccountForm, add_form: AddHabilitationForm, status: int = 200
 ) -> tuple[str, int]:
@@ -184,6 +201,7 @@ def _account_page(
         today=habilitations.today(),
         history=_admin().history(actor, user),
         blocked=user.blocked_until is not None,
+        has_app=actor.is_support and current_app.extensions["idp.apps"].totp.is_enrolled(user),
         manageable={
             h.id for h in rows if actor.is_support or h.establishment_id in actor.referent_of
         },

@@ -29,11 +29,19 @@ from idp.authn.otp import (
 )
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.psc.federation import AccountBlockedError
-from idp.authn.remembered_devices import cookie_name
+from idp.authn.remembered_devices import cookie_name as device_cookie_name
 from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web import psc
-from idp.web.context import ctx, current_sid, password_login, provider, set_sid
+from idp.web.context import (
+    allow_form_target,
+    cookie_name,
+    ctx,
+    current_sid,
+    password_login,
+    provider,
+    set_sid,
+)
 from idp.web.errors import render_error
 from idp.web.forms import (
     AppCodeForm,
@@ -81,8 +89,10 @@ def login() -> Response | str:
             form.username.data,
             form.password.data,
             source=request.remote_addr or "",
-            device_cookie=request.cookies.get(cookie_name(form.username.data)),
-            fresh_second_factor=provider().authorization.wants_fresh_second_factor(pending),
+            device_cookie=request.cookies.get(cookie_name(device_cookie_name(form.username.data))),
+            # binding a PSC identity ("rattachement") always takes the second factor too
+            fresh_second_factor=psc.confirming_link()
+            or provider().authorization.wants_fresh_second_factor(pending),
         )
     except InvalidCredentialsError:
         form.password.errors.append(_("Nom d'utilisateur ou mot de passe incorrect."))
@@ -254,6 +264,7 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
         return linked
     step = linked
     provider().ctx.sessions.end(current_sid())
+    _renew_browser_session()
     if pending is not None:
         provider().authorization.mark_login_done(pending)
         response = redirect(url_for("authorize.resume", request=pending.id))
@@ -263,7 +274,7 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
     if step.device_cookie:
         settings = ctx().settings
         response.set_cookie(
-            step.device_cookie_name,
+            cookie_name(step.device_cookie_name),
             step.device_cookie,
             max_age=settings.remembered_device_ttl,
             httponly=True,
@@ -272,6 +283,15 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
             path="/",
         )
     return response
+
+
+def _renew_browser_session() -> None:
+    """A new Flask session at login (ASVS V7.2.4): what the browser held before signing in
+    (CSRF token, code challenges, PSC state) is dropped; only its pending requests stay."""
+    bound = session.get("pending", [])
+    session.clear()
+    if bound:
+        session["pending"] = bound
 
 
 def _restart(pending: PendingRequest | None) -> Response:
@@ -310,6 +330,7 @@ def _follow(outcome: Outcome) -> Response:
 
 def _bind(pending: PendingRequest) -> None:
     """Tie a pending request to this browser, so no one else can finish it."""
+    allow_form_target(pending.param("redirect_uri"))
     bound = [pid for pid in session.get("pending", []) if pid != pending.id]
     session["pending"] = (bound + [pending.id])[-MAX_PENDING_PER_BROWSER:]
 
@@ -331,6 +352,7 @@ def bound_pending(pending_id: str | None, required: bool = True) -> PendingReque
         )
     if pending is not None:
         g.ui_locales = pending.param("ui_locales") or ""
+        allow_form_target(pending.param("redirect_uri"))
     return pending
 
 

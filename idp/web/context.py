@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Response, current_app, request
+from urllib.parse import urlsplit
+
+from flask import Response, current_app, g, request
 
 from idp.authn.login import PasswordLogin
 from idp.oidc.context import ProviderContext
@@ -23,14 +25,28 @@ def password_login() -> PasswordLogin:
     return current_app.extensions["idp.login"]
 
 
+def allow_form_target(url: str | None) -> None:
+    """Let this page's forms lead, through the redirects that follow them, to ``url``'s
+    origin (the Content-Security-Policy ``form-action`` of the page names it)."""
+    parts = urlsplit(url or "")
+    if parts.scheme in ("https", "http") and parts.netloc:
+        g.setdefault("form_origins", set()).add(f"{parts.scheme}://{parts.netloc}")
+
+
+def cookie_name(name: str) -> str:
+    """Under https a cookie is named ``__Host-…``: the browser then keeps it only if it was
+    set Secure, for this host alone and the whole site, so no sibling domain can plant one."""
+    return f"__Host-{name}" if ctx().settings.issuer_is_https else name
+
+
 def current_sid() -> str | None:
-    return request.cookies.get(SSO_COOKIE)
+    return request.cookies.get(cookie_name(SSO_COOKIE))
 
 
 def set_sid(response: Response, sid: str) -> None:
     settings = ctx().settings
     response.set_cookie(
-        SSO_COOKIE,
+        cookie_name(SSO_COOKIE),
         sid,
         max_age=settings.sso_session_ttl,
         httponly=True,
@@ -42,5 +58,9 @@ def set_sid(response: Response, sid: str) -> None:
 
 def clear_sid(response: Response) -> None:
     response.delete_cookie(
-        SSO_COOKIE, path="/", httponly=True, secure=ctx().settings.issuer_is_https, samesite="Lax"
+        cookie_name(SSO_COOKIE),
+        path="/",
+        httponly=True,
+        secure=ctx().settings.issuer_is_https,
+        samesite="Lax",
     )

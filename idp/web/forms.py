@@ -3,7 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
-from wtforms.validators import DataRequired, EqualTo, Length
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
 class LoginForm(FlaskForm):
@@ -93,6 +93,14 @@ class ChangePasswordForm(NewPasswordForm):
 
 
 class ConfirmTotpForm(FlaskForm):
+    password = PasswordField(
+        _l("Votre mot de passe"),
+        validators=[DataRequired(_l("Veuillez saisir votre mot de passe")), Length(max=1024)],
+    )
+    current_code = StringField(
+        _l("Code de l'application actuelle (ou code de secours)"),
+        validators=[Optional(), Length(max=32)],
+    )
     code = StringField(
         _l("Code affiché par l'application"),
         validators=[DataRequired(_l("Veuillez saisir le code")), Length(max=12)],
@@ -111,3 +119,7 @@ class EverywhereForm(FlaskForm):
 
 class PscUnlinkForm(FlaskForm):
     unlink = SubmitField(_l("Détacher ma carte CPS / e-CPS"))
+
+
+class ConfirmEmailForm(FlaskForm):
+    submit = SubmitField(_l("Confirmer cette adresse"))

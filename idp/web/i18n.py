@@ -18,5 +18,6 @@ def select_locale() -> str:
 def _candidates() -> list[str]:
     wanted = [request.args.get("lang", "")]
     wanted += (getattr(g, "ui_locales", "") or request.args.get("ui_locales", "")).split()
-    wanted.append(request.cookies.get(LANG_COOKIE, ""))
+    https = current_app.extensions["idp"].settings.issuer_is_https
+    wanted.append(request.cookies.get(f"__Host-{LANG_COOKIE}" if https else LANG_COOKIE, ""))
     return [value.split("-")[0].lower() for value in wanted if value]

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 
-from idp.web.context import clear_sid, ctx, current_sid, provider
+from idp.web.context import (
+    allow_form_target,
+    clear_sid,
+    cookie_name,
+    ctx,
+    current_sid,
+    provider,
+)
 from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
 from idp.web.i18n import LANG_COOKIE
@@ -35,6 +44,7 @@ def logout() -> Response | str:
     except OAuth2Error as error:
         return render_error(error.error, error.get_error_description(), 400)
     form = LogoutForm()
+    allow_form_target(validated.redirect_uri)
     if validated.needs_confirmation and not form.validate_on_submit():
         params = {k: request.values[k] for k in LOGOUT_PARAMS if k in request.values}
         return render_template("logout_confirm.html", form=form, params=params)
@@ -51,15 +61,29 @@ def logged_out() -> str:
     return render_template("logged_out.html")
 
 
+def local_path(target: str) -> str | None:
+    """``target`` if it is a path of this site, else None (no open redirect, RFC 9700 4.11).
+
+    Browsers drop tabs and newlines and read ``\\`` as ``/``, so ``/\t/evil`` and ``/\\evil``
+    lead elsewhere: only a printable path with no scheme, host or backslash is kept.
+    """
+    if not target or len(target) > 2000 or not target.startswith("/"):
+        return None
+    if target.startswith("//") or "\\" in target or not target.isprintable():
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+        return None
+    return target
+
+
 @bp.get("/lang/<code>")
 def choose_language(code: str) -> Response:
-    target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("pages.home")
+    target = local_path(request.args.get("next", "")) or url_for("pages.home")
     response = redirect(target)
     if code in ctx().settings.supported_locales:
         response.set_cookie(
-            LANG_COOKIE,
+            cookie_name(LANG_COOKIE),
             code,
             max_age=365 * 86400,
             samesite="Lax",

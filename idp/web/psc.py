@@ -25,6 +25,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from idp.accounts.users import AccountDeactivatedError
+from idp.authn.context import AMR_OTP
 from idp.authn.login import LoginStep, NoValidHabilitationError
 from idp.authn.psc.client import PscError, PscUnavailableError
 from idp.authn.psc.federation import (
@@ -154,6 +155,9 @@ def link_after_password(step: LoginStep) -> LoginStep | Response:
     fed = federation()
     if not link_id or fed is None or step.session is None:
         return step
+    if AMR_OTP not in step.session.amr:
+        log.warning("psc link refused: no second factor (account %s)", step.session.user_id)
+        return step  # a password alone never binds an identity
     try:
         sso = fed.link_and_sign_in(link_id, step.session)
     except LinkExpiredError:
@@ -176,6 +180,11 @@ def link_after_password(step: LoginStep) -> LoginStep | Response:
     return LoginStep(
         sso, device_cookie=step.device_cookie, device_cookie_name=step.device_cookie_name
     )
+
+
+def confirming_link() -> bool:
+    """This password login comes from the "rattachement" page with an identity held."""
+    return request.form.get("psc_link") == "1" and bool(session.get(LINK_KEY))
 
 
 def forget_link_unless_confirmed() -> None:

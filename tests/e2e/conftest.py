@@ -37,6 +37,7 @@ class LiveServer:
     url: str
     env: dict[str, str]
     outbox: Mailbox  # a real SMTP server (aiosmtpd) the provider sends to
+    log_path: Path | None = None  # what idp serve printed (access log included)
 
     def idp(self, *args: str) -> str:
         result = subprocess.run(
@@ -113,7 +114,7 @@ def live_server(
         workers = "2"
     smtp = SmtpServer().start()
     env["IDP_SMTP_URL"] = smtp.url
-    server = LiveServer(f"http://127.0.0.1:{port}", env, smtp)
+    server = LiveServer(f"http://127.0.0.1:{port}", env, smtp, home / "serve.log")
     server.idp("init")
     log = open(home / "serve.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(

@@ -84,12 +84,13 @@ def test_referent_cannot_touch_another_place(client, world, referent_token):
         == 403
     )
     assert users.get_by_username(db.session, "intrus") is None
-    assert call(client, "GET", "/accounts/foreign", referent_token).status_code == 403
+    # an account outside the referent's establishments answers as a missing one (L6)
+    assert call(client, "GET", "/accounts/foreign", referent_token).status_code == 404
     assert (
         call(
             client, "POST", "/accounts/foreign/state", referent_token, json={"active": False}
         ).status_code
-        == 403
+        == 404
     )
     theirs = habilitations.of_user(db.session, world["foreign"])[0]
     assert call(client, "DELETE", f"/habilitations/{theirs.id}", referent_token).status_code == 403

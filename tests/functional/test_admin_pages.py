@@ -96,14 +96,14 @@ def test_creating_in_another_establishment_by_forging_the_form_is_refused(client
     assert users.get_by_username(db.session, "intrus") is None
 
 
-def test_another_establishments_account_by_url_is_403(client, world):
+def test_another_establishments_account_by_url_is_404(client, world):
     foreign = world["foreign"].id
-    assert client.get(f"/admin/accounts/{foreign}").status_code == 403
+    assert client.get(f"/admin/accounts/{foreign}").status_code == 404  # as a missing one
     token = token_of(client, "/admin/accounts/new")
     for action in ("block", "deactivate"):
         response = client.post(f"/admin/accounts/{foreign}/{action}", data={"csrf_token": token})
-        assert response.status_code == 403
-        assert "référent" in response.get_data(as_text=True)
+        assert response.status_code == 404
+        assert "n'existe pas" in response.get_data(as_text=True)
     db.session.refresh(world["foreign"])
     assert world["foreign"].is_active and world["foreign"].blocked_until is None
 

@@ -43,13 +43,13 @@ def test_link_is_refused_when_identifier_belongs_to_another_account(make):
     make.user("dr-d", national_id="810000000017")
     other = make.user("dr-e")
     with pytest.raises(links.AlreadyLinkedError):
-        links.link(db.session, other, "810000000017", "dr-e")
+        links.link(db.session, other, "810000000017", "dr-e", verified=True)
     assert other.national_id is None
 
 
 def test_link_and_unlink_are_audited(make):
     user = make.user("dr-f")
-    links.link(db.session, user, "810000000017", "dr-f")
+    links.link(db.session, user, "810000000017", "dr-f", verified=True)
     links.unlink(db.session, user, "referent")
     db.session.commit()
     actions = [

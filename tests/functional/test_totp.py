@@ -10,15 +10,22 @@ import pytest
 
 from idp.storage import db
 from idp.storage.models import AuditEvent, TotpCredential
+from tests.factories import PASSWORD
 from tests.rp import RelyingParty, csrf_token, query
 
 
-def enrol(client) -> tuple[str, list[str]]:
+def enrol(client, password: str = PASSWORD) -> tuple[str, list[str]]:
+    """Enrol an app from "Mon compte": the password again, then the app's first code."""
     page = client.get("/account/totp").get_data(as_text=True)
     assert 'src="data:image/svg+xml' in page
     secret = re.search(r'<code class="secret">([A-Z2-7 ]+)</code>', page).group(1).replace(" ", "")
     done = client.post(
-        "/account/totp", data={"csrf_token": csrf_token(page), "code": pyotp.TOTP(secret).now()}
+        "/account/totp",
+        data={
+            "csrf_token": csrf_token(page),
+            "password": password,
+            "code": pyotp.TOTP(secret).now(),
+        },
     )
     assert done.status_code == 200, done.get_data(as_text=True)[-500:]
     codes = re.findall(r"<li><code>([A-Z0-9-]+)</code></li>", done.get_data(as_text=True))

@@ -132,7 +132,9 @@ class PscFederation:
         """A session on the linked account; NoLinkedAccountError holds the identity to link."""
         session = self._db_session()
         user = links.find_account(session, answer.identity)
-        if user is None:
+        if user is None or not user.national_id_verified:
+            # no account, or an identifier only typed by a referent: the person confirms it
+            # with their own password and second factor ("rattachement")
             session.rollback()
             raise NoLinkedAccountError(self._hold(answer), answer.identity)
         return self._open(session, user, answer)
@@ -158,7 +160,9 @@ class PscFederation:
         if user.national_id and user.national_id not in answer.identity.linkable_ids():
             raise links.AlreadyLinkedError(user.national_id)
         try:
-            links.link(session, user, answer.identity.national_id, actor=user.username)
+            links.link(
+                session, user, answer.identity.national_id, actor=user.username, verified=True
+            )
         except links.AlreadyLinkedError:
             session.rollback()
             raise

@@ -1,8 +1,11 @@
 """Linking a PSC identity to a local account, on the national identifier only (PSC.md).
 
-A referent may have recorded the identifier on the account; otherwise the person binds it once
-after a password login. An identifier bound to another account is refused. Links and unlinks are
-audited. ``otherIds`` find an account recorded under an older identifier (ADELI → RPPS), which
+A referent may have recorded the identifier on the account, but that is not a credential: until
+the person confirms it ("rattachement": their own password and second factor, right after a PSC
+login with that identifier) or support approves it, a PSC login does not open the account
+(``national_id_verified``). Otherwise the person binds it once after a password login. An
+identifier bound to another account is refused. Links, approvals and unlinks are audited.
+``otherIds`` find an account recorded under an older identifier (ADELI → RPPS), which
 is then moved to the current one.
 """
 
@@ -38,19 +41,35 @@ def find_account(session: Session, identity: PscIdentity) -> User | None:
     return None
 
 
-def link(session: Session, user: User, national_id: str, actor: str) -> None:
-    """Bind ``national_id`` to ``user``; AlreadyLinkedError if another account holds it."""
+def link(session: Session, user: User, national_id: str, actor: str, verified: bool) -> None:
+    """Bind ``national_id`` to ``user``; AlreadyLinkedError if another account holds it.
+    ``verified``: proven by the person's own logins, or approved by support."""
     national_id = national_id.strip()[:100]
     other = session.query(User).filter_by(national_id=national_id).one_or_none()
     if other is not None and other.id != user.id:
         raise AlreadyLinkedError(national_id)
-    _record(
-        session, user, national_id, actor, "Rattachement Pro Santé Connect (identifiant national)"
+    user.national_id_verified = verified
+    description = "Rattachement Pro Santé Connect (identifiant national)"
+    if not verified:
+        description += ", à confirmer par la personne"
+    _record(session, user, national_id, actor, description)
+
+
+def approve(session: Session, user: User, actor: str) -> None:
+    """Support vouches for an identifier a referent typed."""
+    user.national_id_verified = True
+    audit.record(
+        session,
+        actor,
+        "user.psc_link",
+        f"user:{user.subject}",
+        description="Rattachement Pro Santé Connect approuvé par le support",
     )
 
 
 def unlink(session: Session, user: User, actor: str) -> None:
     if user.national_id is not None:
+        user.national_id_verified = False
         _record(session, user, None, actor, "Détachement Pro Santé Connect")
 
 

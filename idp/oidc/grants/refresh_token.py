@@ -20,6 +20,7 @@ from idp.accounts.users import TokenHolder
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
 from idp.oidc.tokens import (
+    family_end,
     find_refresh_grant,
     is_family_revoked,
     is_refresh_token_usable,
@@ -77,8 +78,11 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if record.used_at is not None and record.revoked_at is None:
             revoke_family(self.ctx, record.family_id, reason="refresh token reused")
             return None
-        if not is_refresh_token_usable(record) or is_family_revoked(self.ctx, record.family_id):
-            return None
+        ends = family_end(self.ctx, record.auth_time)
+        if not is_refresh_token_usable(record, ends) or is_family_revoked(
+            self.ctx, record.family_id
+        ):
+            return None  # used up, revoked, or its grant reached its absolute end
         if not holder.may_hold_tokens:
             return None  # deactivated, or no valid habilitation left: invalid_grant
         return RefreshCredential(record, holder)
