@@ -107,8 +107,9 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         sessions,
     )
     totp = Totp(lambda: db.session, store, kek, app.config["SECRET_KEY"])
+    notices = SecurityNotices(mailer)
     app.extensions["idp.apps"] = AuthenticatorApps(
-        lambda: db.session, totp, passwords, devices, sessions, lockout, SecurityNotices(mailer)
+        lambda: db.session, totp, passwords, devices, sessions, lockout, notices
     )
     app.extensions["idp.login"] = PasswordLogin(
         lambda: db.session,
@@ -137,11 +138,15 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     )
     if settings.psc_enabled:
         app.extensions["idp.psc"] = PscFederation(
-            PscClient(settings), store, lambda: db.session, sessions
+            PscClient(settings), store, lambda: db.session, sessions, notices.send
         )
     app.extensions["idp.captcha"] = Captchas(store)
     app.extensions["idp.security"] = AccountSecurity(
-        lambda: db.session, devices, sessions, lambda user: revoke_user_grants(ctx, user)
+        lambda: db.session,
+        devices,
+        sessions,
+        lambda user: revoke_user_grants(ctx, user),
+        notices.send,
     )
     app.extensions["idp.passwords"] = PasswordChanges(
         lambda: db.session,
@@ -156,7 +161,6 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
         lockout=lockout,
     )
 
-    notices = SecurityNotices(mailer)
     app.extensions["idp.email_changes"] = EmailChanges(
         lambda: db.session,
         store,

@@ -21,11 +21,13 @@ class AccountSecurity:
         devices: RememberedDevices,
         sessions: SessionService,
         end_grants: Callable[[User], None],
+        notify: Callable[[User, str, str], None],
     ) -> None:
         self._db_session = db_session
         self._devices = devices
         self._sessions = sessions
         self._end_grants = end_grants
+        self._notify = notify
 
     def signed_in_user(self, sid: str | None) -> User | None:
         """The account of an SSO session if it may still sign in (active, not blocked)."""
@@ -65,6 +67,11 @@ class AccountSecurity:
         links.unlink(session, user, user.username)
         user.psc_profile = None
         session.commit()
+        self._notify(
+            user,
+            "carte CPS / e-CPS détachée",
+            "Votre identité Pro Santé Connect a été détachée de votre compte ViaTrajectoire.",
+        )
 
     def sign_out_everywhere(self, user: User) -> None:
         """The person ends every session, grant and remembered device of their account."""

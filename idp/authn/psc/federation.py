@@ -70,11 +70,13 @@ class PscFederation:
         store: EphemeralStore,
         db_session: Callable[[], Session],
         sessions: SessionService,
+        notify: Callable[[User, str, str], None],
     ) -> None:
         self.client = client
         self._store = store
         self._db_session = db_session
         self._sessions = sessions
+        self._notify = notify
 
     # --- the round trip through PSC -------------------------------------------------------
     def start(self, redirect_uri: str, pending_id: str | None) -> tuple[str, str]:
@@ -167,7 +169,14 @@ class PscFederation:
             session.rollback()
             raise
         self._sessions.end(password_session.sid)
-        return self._open(session, user, answer)
+        opened = self._open(session, user, answer)
+        self._notify(
+            user,
+            "carte CPS / e-CPS rattachée",
+            "Votre identité Pro Santé Connect (carte CPS ou e-CPS) vient d'être rattachée à "
+            "votre compte ViaTrajectoire : elle permet désormais de vous y connecter.",
+        )
+        return opened
 
     def held_identity(self, link_id: str | None) -> PscIdentity | None:
         data = self._store.get(self._link_key(link_id)) if link_id else None
