@@ -16,11 +16,6 @@ from tests.rp import csrf_token
 
 
 @pytest.fixture
-def admin(app):
-    return app.extensions["idp.admin"]
-
-
-@pytest.fixture
 def world(make):
     """Two establishments with a referent each, and accounts of several shapes."""
     here, there = make.establishment("EHPAD Ici"), make.establishment("CH Là-bas", "CH")
