@@ -128,7 +128,8 @@ class Administration:
     def can_view(self, actor: Actor, user: User) -> bool:
         if actor.is_support:
             return True
-        return bool(self._places(user) & actor.referent_of)
+        rows = habilitations.of_user(self._db_session(), user)
+        return bool(self._places(rows) & actor.referent_of)
 
     def refusal(self, actor: Actor, user: User) -> str | None:
         """Why ``actor`` may not act on ``user``, or None if they may."""
@@ -136,10 +137,11 @@ class Administration:
             return None
         if user.is_support:
             return "target_is_support"
-        current = habilitations.valid_of(self._db_session(), user)
-        if any(h.profile.is_referent for h in current):
+        rows = habilitations.of_user(self._db_session(), user)
+        today = habilitations.today()
+        if any(h.profile.is_referent and h.is_valid(today) for h in rows):
             return "target_is_referent"
-        places = self._places(user)
+        places = self._places(rows)
         if not places or not places <= actor.referent_of:
             return "not_referent_of_account"
         return None
@@ -165,13 +167,12 @@ class Administration:
         session.commit()
         raise PermissionDeniedError(reason)
 
-    def _places(self, user: User) -> set[int]:
+    def _places(self, rows: list[Habilitation]) -> set[int]:
         """Where the account belongs now: its current habilitations' establishments; for an
         account left with none, those of the habilitations that ended last (so the referent
         who ended them can still see the account and give one again). Older habilitations
         give no right."""
         today = habilitations.today()
-        rows = habilitations.of_user(self._db_session(), user)
         current = {h.establishment_id for h in rows if h.is_valid(today)}
         if current or not rows:
             return current

@@ -141,12 +141,11 @@ class PasswordLogin:
     def complete(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
         """Check the code; on success start the session and remember this browser. A wrong
         code counts against the account (``Lockout``), whichever challenge it was for."""
-        pending = self.otp.get(challenge_id)
         try:
             challenge = self.otp.verify(challenge_id, code)
-        except (WrongCodeError, CodeVoidedError):
-            if pending is not None and self.lockout.second_factor_failed(pending.user_id):
-                self.otp.cancel(pending.id)
+        except (WrongCodeError, CodeVoidedError) as wrong:
+            if self.lockout.second_factor_failed(wrong.user_id):
+                self.otp.cancel(challenge_id or "")
                 raise ChallengeExpiredError() from None
             raise
         self.lockout.second_factor_succeeded(challenge.user_id)

@@ -30,9 +30,10 @@ class ChallengeError(IdpError):
 class WrongCodeError(ChallengeError):
     reason = "wrong"
 
-    def __init__(self, remaining: int) -> None:
+    def __init__(self, remaining: int, user_id: int | None = None) -> None:
         super().__init__(f"{remaining} tries left")
         self.remaining = remaining
+        self.user_id = user_id  # whose code it was (the per-account count)
 
 
 class ChallengeExpiredError(ChallengeError):
@@ -43,6 +44,10 @@ class ChallengeExpiredError(ChallengeError):
 
 class CodeVoidedError(ChallengeExpiredError):
     """The wrong code that used up the challenge's tries (it counts as a wrong code)."""
+
+    def __init__(self, user_id: int) -> None:
+        super().__init__("tries used up")
+        self.user_id = user_id
 
 
 class ResendTooSoonError(ChallengeError):
@@ -141,8 +146,8 @@ class EmailOtp:
         failures = self._store.incr(self._attempts_key(challenge.id), self.ttl)
         if failures >= self.max_attempts:
             self.cancel(challenge.id)
-            raise CodeVoidedError()
-        raise WrongCodeError(self.max_attempts - failures)
+            raise CodeVoidedError(challenge.user_id)
+        raise WrongCodeError(self.max_attempts - failures, challenge.user_id)
 
     def cancel(self, challenge_id: str) -> None:
         self._store.delete(self._key(challenge_id))

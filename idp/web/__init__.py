@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Flask, abort, current_app, g, request
+from flask import Flask, abort, g, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
 from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc
-from idp.web.context import allow_form_target
+from idp.web.context import allow_form_target, ctx
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
 
@@ -64,10 +64,6 @@ PAGE_HEADERS = (
 HSTS = ("Strict-Transport-Security", "max-age=31536000")
 
 
-def ctx_settings():  # type: ignore[no-untyped-def]
-    return current_app.extensions["idp"].settings
-
-
 def form_action_policy(origins: set[str]) -> str:
     return CSP + "form-action 'self' " + " ".join(sorted(origins))
 
@@ -80,8 +76,9 @@ def _security_headers(response):  # type: ignore[no-untyped-def]
     wanted = BASELINE_HEADERS
     if response.mimetype == "text/html":
         wanted += PAGE_HEADERS
-        if ctx_settings().psc_enabled:  # a logout may pass through PSC's own
-            allow_form_target(ctx_settings().psc_issuer or ctx_settings().psc_discovery_url)
+        settings = ctx().settings
+        if settings.psc_enabled:  # a logout may pass through PSC's own
+            allow_form_target(settings.psc_issuer or settings.psc_discovery_url)
         if g.get("form_origins"):
             # browsers apply form-action to the redirects that follow a form: a page whose
             # form ends at a relying party (or PSC) names that origin, and only it

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask import current_app, g, request
 
+from idp.web.context import cookie_name
+
 LANG_COOKIE = "idp_lang"
 
 
@@ -18,6 +20,5 @@ def select_locale() -> str:
 def _candidates() -> list[str]:
     wanted = [request.args.get("lang", "")]
     wanted += (getattr(g, "ui_locales", "") or request.args.get("ui_locales", "")).split()
-    https = current_app.extensions["idp"].settings.issuer_is_https
-    wanted.append(request.cookies.get(f"__Host-{LANG_COOKIE}" if https else LANG_COOKIE, ""))
+    wanted.append(request.cookies.get(cookie_name(LANG_COOKIE), ""))
     return [value.split("-")[0].lower() for value in wanted if value]
