@@ -52,6 +52,10 @@ EDITABLE = (
 )
 
 
+#: how the audit trail names the command line (``idp …``)
+OPERATOR = "operator"
+
+
 class PermissionDeniedError(IdpError):
     """``reason``: not_referent, not_referent_here, not_referent_of_account, not_support,
     target_is_support, target_is_referent, own_account"""
@@ -63,23 +67,31 @@ class PermissionDeniedError(IdpError):
 
 @dataclass
 class Actor:
-    """A person (referent or support), or a provisioning client acting as support."""
+    """A person (referent or support), a provisioning client acting as support, or the
+    operator at the command line (``idp users …``), who has support's rights."""
 
     user: User | None
     referent_of: set[int] = field(default_factory=set)
     client_id: str | None = None
+    operator: bool = False
 
     @property
     def is_support(self) -> bool:
-        return self.client_id is not None or bool(self.user and self.user.is_support)
+        return (
+            self.operator or self.client_id is not None or bool(self.user and self.user.is_support)
+        )
 
     @property
     def username(self) -> str:
+        if self.operator:
+            return OPERATOR
         return self.user.username if self.user else f"client:{self.client_id}"
 
     @property
     def name(self) -> str:
         """How the history names who acted: "Given Family (username)", or the client."""
+        if self.operator:
+            return OPERATOR
         if self.user is None:
             return f"client {self.client_id}"
         full = f"{self.user.given_name} {self.user.family_name}".strip()
@@ -124,6 +136,10 @@ class Administration:
     def client_actor(self, client_id: str) -> Actor:
         """A provisioning system holding the admin scope acts with support rights."""
         return Actor(None, client_id=client_id)
+
+    @staticmethod
+    def operator_actor() -> Actor:
+        return Actor(None, operator=True)
 
     def can_view(self, actor: Actor, user: User) -> bool:
         if actor.is_support:
@@ -397,6 +413,40 @@ class Administration:
         habilitation = self._add_habilitation(actor, user, new)
         self._db_session().commit()
         return habilitation
+
+    def add_habilitations(
+        self, actor: Actor, user: User, news: list[NewHabilitation]
+    ) -> list[Habilitation]:
+        """Several at once, with whatever the session already holds (a new account): all
+        committed together, or none."""
+        session = self._db_session()
+        try:
+            self.require_manage(actor, user)
+            added = [self._add_habilitation(actor, user, new) for new in news]
+            session.commit()
+        except Exception:
+            session.rollback()
+            raise
+        return added
+
+    def set_support(self, actor: Actor, user: User, value: bool) -> bool:
+        """Make or unmake a support account (regional or national administrator); support
+        and the operator only. False when nothing changed."""
+        if not actor.is_support:
+            self._refuse(actor, user, "not_support")
+        if actor.user is not None and user.id == actor.user.id:
+            raise PermissionDeniedError("own_account")
+        if user.is_support == value:
+            return False
+        user.is_support = value
+        self._audit(
+            actor,
+            user,
+            "user.support_granted" if value else "user.support_dropped",
+            "Attribution du rôle support" if value else "Retrait du rôle support",
+        )
+        self._db_session().commit()
+        return True
 
     def end_habilitation(self, actor: Actor, habilitation_id: int) -> None:
         session = self._db_session()

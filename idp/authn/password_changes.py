@@ -27,6 +27,7 @@ from idp.storage.models import User
 
 RESET_TTL = 1800
 WELCOME_TTL = 72 * 3600
+WELCOME_OFFER_INTERVAL = 24 * 3600
 #: wrong app codes on one reset or welcome link before the link is void
 LINK_CODE_ATTEMPTS = 5
 
@@ -93,6 +94,22 @@ class PasswordChanges:
         if user is None or not user.is_active or not user.email_verified or users.is_blocked(user):
             return
         self._send_link(user, "password_reset", RESET_TTL)
+
+    def offer_welcome(self, username: str) -> None:
+        """A failed login on an account that has no password yet (imported without a usable
+        hash, or whose welcome link expired): mail a welcome link, at most once a day. The
+        login page answers as for any wrong password (no enumeration)."""
+        user = users.get_by_username(self._db_session(), (username or "")[:150])
+        if user is None or user.password_hash is not None or not user.is_active:
+            return
+        if users.is_blocked(user) or not self._store.add(
+            f"idp:welcome-offered:{user.id}", True, WELCOME_OFFER_INTERVAL
+        ):
+            return
+        try:
+            self.send_welcome(user)
+        except MailDeliveryError:
+            self._store.delete(f"idp:welcome-offered:{user.id}")  # the next attempt tries again
 
     def send_welcome(self, user: User) -> None:
         """A new account (or a changed address): a link to set the password, valid 72 h.

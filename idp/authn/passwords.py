@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from idp.authn import password_formats
 from idp.errors import IdpError
 
 MAX_PASSWORD_LENGTH = 1024
@@ -44,6 +45,8 @@ class Passwords:
         """Verify ``password``; with no stored hash, spend the same time and fail."""
         if len(password) > MAX_PASSWORD_LENGTH:
             password = password[:MAX_PASSWORD_LENGTH]
+        if stored_hash is not None and password_formats.kind(stored_hash) not in (None, "argon2"):
+            return self._check_legacy(stored_hash, password)
         target = stored_hash or self._dummy
         try:
             self._hasher.verify(target, password)
@@ -54,3 +57,9 @@ class Passwords:
         if self._hasher.check_needs_rehash(stored_hash):
             return PasswordCheck(ok=True, new_hash=self._hasher.hash(password))
         return PasswordCheck(ok=True)
+
+    def _check_legacy(self, stored_hash: str, password: str) -> PasswordCheck:
+        """An imported bcrypt or PBKDF2 hash: replaced by argon2id as soon as it matches."""
+        if not password or not password_formats.verify_legacy(stored_hash, password):
+            return PasswordCheck(ok=False)
+        return PasswordCheck(ok=True, new_hash=self._hasher.hash(password))

@@ -62,9 +62,11 @@ def run() -> None:
 from idp.cli import (  # noqa: E402
     backchannel,
     clients,
+    establishments,
     init,
     keys,
     maintenance,
+    profiles,
     psc_sandbox,
     serve,
     users,
@@ -74,6 +76,8 @@ main.add_command(init.init)
 main.add_command(serve.serve)
 main.add_command(users.users)
 main.add_command(clients.clients)
+main.add_command(establishments.establishments)
+main.add_command(profiles.profiles)
 main.add_command(keys.keys)
 main.add_command(maintenance.maintenance)
 main.add_command(psc_sandbox.psc_sandbox)

@@ -105,6 +105,8 @@ class Establishment(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(80))  # EHPAD, CH, MAIA, CD, CMP, accueil de jour…
     region: Mapped[str] = mapped_column(String(80), default="")
+    #: the FINESS department code ("07", "2A", "9A" for Guadeloupe…)
+    department: Mapped[str] = mapped_column(String(3), default="", server_default="")
 
 
 class Unit(db.Model):  # type: ignore[name-defined]
@@ -327,3 +329,18 @@ class LogoutDelivery(db.Model):  # type: ignore[name-defined]
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     gave_up_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str] = mapped_column(String(200), default="")
+
+
+class JobRun(db.Model):  # type: ignore[name-defined]
+    """One run of a scheduled job (``idp worker``). Inserting the (job, slot) row is the claim:
+    of several workers, the one whose insert succeeds runs that slot; the row is its record."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(40), primary_key=True)
+    slot: Mapped[str] = mapped_column(String(32), primary_key=True)
+    worker: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, index=True)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default="running", server_default="running")
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -22,7 +22,7 @@ from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.totp import TotpCodeError
 from idp.mail import MailDeliveryError
-from idp.web.context import clear_sid, ctx, current_sid
+from idp.web.context import clear_sid, ctx, current_sid, password_changes
 from idp.web.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -48,8 +48,7 @@ WEAK_MESSAGES = {
 }
 
 
-def _changes():  # type: ignore[no-untyped-def]
-    return current_app.extensions["idp.passwords"]
+_changes = password_changes
 
 
 def _captchas():  # type: ignore[no-untyped-def]

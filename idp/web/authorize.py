@@ -38,6 +38,7 @@ from idp.web.context import (
     cookie_name,
     ctx,
     current_sid,
+    password_changes,
     password_login,
     provider,
     set_sid,
@@ -95,6 +96,7 @@ def login() -> Response | str:
             or provider().authorization.wants_fresh_second_factor(pending),
         )
     except InvalidCredentialsError:
+        password_changes().offer_welcome(form.username.data)
         form.password.errors.append(_("Nom d'utilisateur ou mot de passe incorrect."))
         return render_template("login.html", form=form, pending=pending), 401
     except ThrottledError as error:

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import Response, current_app, g, request
 
 from idp.authn.login import PasswordLogin
+from idp.authn.password_changes import PasswordChanges
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
 
@@ -23,6 +24,10 @@ def provider() -> Provider:
 
 def password_login() -> PasswordLogin:
     return current_app.extensions["idp.login"]
+
+
+def password_changes() -> PasswordChanges:
+    return current_app.extensions["idp.passwords"]
 
 
 def allow_form_target(url: str | None) -> None:
