@@ -60,6 +60,10 @@ class RelyingParty:
         settings = client.application.extensions["idp"].settings
         self.outbox = outbox or Outbox(settings.resolved_outbox())
 
+    def in_new_browser(self) -> RelyingParty:
+        """The same client, from a browser with no cookies."""
+        return RelyingParty(self.client.application.test_client(), self.info, self.outbox)
+
     # --- authorization endpoint -------------------------------------------------------
     def request(self, pkce: bool = True, **params: Any) -> Authorization:
         verifier, challenge = pkce_pair()

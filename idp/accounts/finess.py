@@ -65,7 +65,11 @@ def decode(raw: bytes) -> str:
 def read(text: str) -> Iterator[ExtractRow | Refusal]:
     """Each establishment line as a row, or a refusal naming its line and fault."""
     seen: dict[str, int] = {}
-    for number, line in enumerate(text.splitlines(), start=1):
+    lines = text.splitlines()
+    if not lines or lines[0].split(";")[0] not in ("finess", "structureet"):
+        yield Refusal(1, "not a FINESS extract (its first line is finess;etalab;…)")
+        return
+    for number, line in enumerate(lines, start=1):
         fields = line.split(";")
         if fields[0] != "structureet":
             if fields[0] not in ("finess", "geolocalisation", "") and number > 1:
