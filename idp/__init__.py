@@ -13,6 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
+from idp import log_format
 from idp.accounts.administration import Administration
 from idp.authn.account_security import AccountSecurity
 from idp.authn.app_enrolment import AuthenticatorApps
@@ -202,6 +203,8 @@ def _configure(app: Flask, settings: Settings) -> None:
         TESTING=settings.environment == "testing",
         JSON_SORT_KEYS=False,
     )
+    if settings.log_format == "json":
+        log_format.configure("json")
     logging.getLogger("idp").setLevel(logging.INFO)
     # Authlib logs whole token responses at DEBUG: never let a verbose root logger show them.
     logging.getLogger("authlib").setLevel(logging.WARNING)

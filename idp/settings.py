@@ -97,6 +97,10 @@ class Settings:
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
     inactivity_days: int = _doc("days without login after which maintenance deactivates", 365)
+    log_format: str = _doc("text, or json: one JSON object per line with the request id", "text")
+    metrics_token: str = _doc(
+        "bearer token a Prometheus scraper sends to /metrics; unset: /metrics answers 404", ""
+    )
     charter_version: str = _doc(
         "version of the conditions of use (CGU) every account accepts", "2026-01"
     )
@@ -170,6 +174,8 @@ class Settings:
 
     def validate(self) -> Settings:
         """Refuse settings that are unsafe or cannot work; returns self for chaining."""
+        if self.log_format not in {"text", "json"}:
+            raise ConfigurationError(f"log_format: text or json, not {self.log_format!r}")
         if self.environment not in {"development", "testing", "production"}:
             raise ConfigurationError(f"environment: unknown value {self.environment!r}")
         parts = urlsplit(self.issuer)

@@ -9,11 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit, habilitations
-from idp.storage.models import RefreshToken, RememberedDevice, User
+from idp.storage.models import JobRun, LogoutDelivery, RefreshToken, RememberedDevice, User
+
+DELIVERY_RETENTION_DAYS = 30
+JOB_RUN_RETENTION_DAYS = 90
 
 
 def run(
@@ -34,13 +37,33 @@ def run(
         if _deactivate(session, user, reason):
             counts[key] += 1
             end_access(user)
+    counts.update(purge(session))
+    return counts
+
+
+def purge(session: Session) -> dict[str, int]:
+    """Delete what expired: refresh tokens and remembered browsers a day after their end,
+    back-channel deliveries and scheduler records after their retention."""
     now = datetime.now(UTC)
-    counts["purged_refresh_tokens"] = session.execute(
-        delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))
-    ).rowcount
-    counts["purged_devices"] = session.execute(
-        delete(RememberedDevice).where(RememberedDevice.expires_at < now - timedelta(days=1))
-    ).rowcount
+    counts = {
+        "purged_refresh_tokens": session.execute(
+            delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))
+        ).rowcount,
+        "purged_devices": session.execute(
+            delete(RememberedDevice).where(RememberedDevice.expires_at < now - timedelta(days=1))
+        ).rowcount,
+        "purged_logout_deliveries": session.execute(
+            delete(LogoutDelivery).where(
+                or_(
+                    LogoutDelivery.delivered_at.is_not(None), LogoutDelivery.gave_up_at.is_not(None)
+                ),
+                LogoutDelivery.created_at < now - timedelta(days=DELIVERY_RETENTION_DAYS),
+            )
+        ).rowcount,
+        "purged_job_runs": session.execute(
+            delete(JobRun).where(JobRun.started_at < now - timedelta(days=JOB_RUN_RETENTION_DAYS))
+        ).rowcount,
+    }
     session.commit()
     return counts
 

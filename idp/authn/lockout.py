@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from idp import metrics
 from idp.accounts import users
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
@@ -55,7 +56,10 @@ class Lockout:
         if user is None:
             return False
         self._store.delete(self._key(user_id))
-        return self.block(user)
+        blocked = self.block(user)
+        if blocked:
+            metrics.LOCKOUTS.labels("second_factor").inc()
+        return blocked
 
     def second_factor_succeeded(self, user_id: int) -> None:
         self._store.delete(self._key(user_id))
@@ -63,8 +67,8 @@ class Lockout:
     def password_failures_reached(self, username: str) -> None:
         """The password throttle counted ``threshold`` failures for this name."""
         user = users.get_by_username(self._db_session(), username)
-        if user is not None:
-            self.block(user)
+        if user is not None and self.block(user):
+            metrics.LOCKOUTS.labels("password").inc()
 
     def block(self, user: User) -> bool:
         """Block for ``duration`` and end what the account had open; False if already blocked."""

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.orm import Session
 
+from idp import metrics
 from idp.accounts import habilitations, users
 from idp.authn.context import (
     ACR_EMAIL_OTP,
@@ -37,7 +38,7 @@ from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.policy import second_factor_needed
 from idp.authn.remembered_devices import RememberedDevices, cookie_name
 from idp.authn.sessions import SessionService, SsoSession
-from idp.authn.throttle import LoginThrottle
+from idp.authn.throttle import LoginThrottle, ThrottledError
 from idp.authn.totp import Totp, TotpCodeError
 from idp.errors import IdpError
 from idp.storage.ephemeral import EphemeralStore
@@ -91,6 +92,17 @@ class PasswordLogin:
         self.totp = totp
         self._store = store
 
+    @metrics.outcomes(
+        metrics.LOGINS,
+        "password",
+        {
+            InvalidCredentialsError: "wrong_password",
+            ThrottledError: "throttled",
+            NoValidHabilitationError: "refused",
+            users.AccountDeactivatedError: "refused",
+            EmailNotVerifiedError: "refused",
+        },
+    )
     def login(
         self,
         username: str,
@@ -138,6 +150,15 @@ class PasswordLogin:
             return LoginStep(app_challenge=self._start_app_challenge(user))
         return LoginStep(challenge=self.otp.start(user))
 
+    @metrics.outcomes(
+        metrics.SECOND_FACTOR,
+        "email",
+        {
+            WrongCodeError: "wrong_code",
+            CodeVoidedError: "expired",
+            ChallengeExpiredError: "expired",
+        },
+    )
     def complete(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
         """Check the code; on success start the session and remember this browser. A wrong
         code counts against the account (``Lockout``), whichever challenge it was for."""
@@ -155,6 +176,11 @@ class PasswordLogin:
             raise ChallengeExpiredError()
         return self._finish(user, [AMR_PASSWORD, AMR_OTP], ACR_EMAIL_OTP, user_agent)
 
+    @metrics.outcomes(
+        metrics.SECOND_FACTOR,
+        "app",
+        {WrongCodeError: "wrong_code", ChallengeExpiredError: "expired"},
+    )
     def complete_with_app(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
         """Check an app (or recovery) code; TotpCodeError carries the tries left."""
         data = self._store.get(self._app_key(challenge_id)) if challenge_id else None

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from idp import metrics
 from idp.storage.ephemeral import EphemeralStore
 
 
@@ -65,6 +66,7 @@ class SessionService:
             started=time.time(),
         )
         self._save(session)
+        metrics.SESSIONS.labels(acr).inc()
         self._index(user_id, session.sid)
         return session
 

@@ -45,7 +45,17 @@ def fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class Commands(click.Group):
+    """A refusal raised as an IdpError anywhere in a command ends it as ``fail`` does."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except IdpError as exc:
+            fail(str(exc))
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.pass_context
 def main(click_ctx: click.Context) -> None:
     """idp: the ViaTrajectoire OpenID Connect provider."""
@@ -53,10 +63,7 @@ def main(click_ctx: click.Context) -> None:
 
 
 def run() -> None:
-    try:
-        main(standalone_mode=True)
-    except IdpError as exc:
-        fail(str(exc))
+    main(standalone_mode=True)
 
 
 from idp.cli import (  # noqa: E402
@@ -70,6 +77,7 @@ from idp.cli import (  # noqa: E402
     psc_sandbox,
     serve,
     users,
+    worker,
 )
 
 main.add_command(init.init)
@@ -82,3 +90,4 @@ main.add_command(keys.keys)
 main.add_command(maintenance.maintenance)
 main.add_command(psc_sandbox.psc_sandbox)
 main.add_command(backchannel.backchannel)
+main.add_command(worker.worker)

@@ -6,7 +6,7 @@ from flask import Flask, abort, g, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 
-from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc
+from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc, telemetry
 from idp.web.context import allow_form_target, ctx
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
@@ -27,6 +27,7 @@ def init_web(app: Flask) -> None:
     csrf.exempt(admin_api.bp)
     csrf.exempt(authorize.authorize_endpoint)
     errors.register(app)
+    telemetry.init(app)
     app.before_request(_refuse_nul_bytes)
     app.after_request(_security_headers)
 

@@ -137,7 +137,8 @@ def test_duplicate_username_is_refused(env):
 
 def test_serve_refuses_several_workers_without_redis(env):
     idp(env, "init")
-    result = idp(env, "serve", "--workers", "2", check=False)
+    without_redis = {**env, "IDP_REDIS_URL": None}  # None: unset for the command
+    result = idp(without_redis, "serve", "--workers", "2", check=False)
     assert result.returncode == 1 and "IDP_REDIS_URL" in result.stderr
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from idp import metrics
 from idp.accounts import habilitations, users
 from idp.accounts.users import AccountDeactivatedError
 from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
@@ -130,6 +131,16 @@ class PscFederation:
         return Callback(identity, tokens["id_token"], record["pending_id"], claims, userinfo)
 
     # --- the account ---------------------------------------------------------------------
+    @metrics.outcomes(
+        metrics.LOGINS,
+        "psc",
+        {
+            NoLinkedAccountError: "not_linked",
+            AccountBlockedError: "refused",
+            AccountDeactivatedError: "refused",
+            NoValidHabilitationError: "refused",
+        },
+    )
     def sign_in(self, answer: Callback) -> SsoSession:
         """A session on the linked account; NoLinkedAccountError holds the identity to link."""
         session = self._db_session()

@@ -16,6 +16,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
 
+from idp import metrics
 from idp.accounts.users import TokenHolder
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
@@ -77,6 +78,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         record, holder = found
         if record.used_at is not None and record.revoked_at is None:
             revoke_family(self.ctx, record.family_id, reason="refresh token reused")
+            metrics.REFRESH_REUSE.inc()
             return None
         ends = family_end(self.ctx, record.auth_time)
         if not is_refresh_token_usable(record, ends) or is_family_revoked(
