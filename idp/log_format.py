@@ -51,7 +51,7 @@ def dict_config(fmt: str) -> dict[str, Any]:
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "filters": {"context": {"()": RequestContext}},
+        "filters": {"context": {"()": "idp.log_format.RequestContext"}},
         "formatters": {"main": json_formatter if fmt == "json" else text_formatter},
         "handlers": {"main": handler},
         "root": {"handlers": ["main"], "level": "INFO"},

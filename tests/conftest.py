@@ -92,7 +92,7 @@ def settings_overrides() -> dict:
 @pytest.fixture
 def app(migrated: dict, settings_overrides: dict, backend: backends.Backend) -> Iterator[Flask]:
     application = create_app(make_settings(migrated, **settings_overrides))
-    application.before_request(_fresh_g)
+    application.before_request_funcs.setdefault(None, []).insert(0, _fresh_g)  # first of all
     if backend.redis_url:
         redis.Redis.from_url(backend.redis_url).flushdb()
     with application.app_context():

@@ -3,6 +3,9 @@ can work."""
 
 from __future__ import annotations
 
+import os
+import shutil
+import sys
 from typing import Any
 
 import click
@@ -12,7 +15,9 @@ from gunicorn.app.base import BaseApplication
 from idp import log_redaction
 from idp.cli import Context, pass_context
 from idp.errors import ConfigurationError
+from idp.log_format import dict_config
 from idp.memory import limit_malloc_arenas
+from idp.settings import load_settings
 from idp.storage import db
 from idp.storage.migrate import current_revision
 from idp.wsgi import trusted_addresses
@@ -57,6 +62,9 @@ class GunicornServer(BaseApplication):
         return self.application
 
 
+MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=click.IntRange(1, 65535))
@@ -84,6 +92,8 @@ class GunicornServer(BaseApplication):
 @pass_context
 def serve(obj: Context, host: str, port: int, workers: int, threads: int, server: str) -> None:
     """Run the provider with a production WSGI server."""
+    if workers > 1 and MULTIPROC not in os.environ:
+        _restart_with_shared_metrics()
     app = obj.app
     check_ready(app, workers)
     limit_malloc_arenas()  # before workers fork: each inherits it
@@ -93,15 +103,31 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int, server
         f"({server}, {workers} worker(s) × {threads} thread(s))"
     )
     if server == "granian":
-        _granian(host, port, workers, threads)
+        _granian(host, port, workers, threads, app.extensions["idp"].settings.log_format)
     else:
         _gunicorn(app, host, port, workers, threads)
 
 
-def _granian(host: str, port: int, workers: int, threads: int) -> None:
+def _restart_with_shared_metrics() -> None:
+    """Workers add up their counters in files (prometheus-client's multiprocess mode), which
+    it chooses when it is first imported: start again, in this process, with the folder set.
+    The folder is emptied first: counters of a previous run must not be added to this one's."""
+    folder = load_settings().instance_path / "prometheus"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    os.environ[MULTIPROC] = str(folder)
+    sys.stdout.flush()
+    os.execv(sys.executable, [sys.executable, "-m", "idp.cli", *sys.argv[1:]])  # noqa: S606
+
+
+def _granian(host: str, port: int, workers: int, threads: int, log_format: str) -> None:
     from granian import Granian
     from granian.constants import Interfaces
 
+    logging: dict[str, Any] = {"log_access": True}
+    if log_format == "json":
+        # one JSON event per line, the request events of idp.request replace the access log
+        logging = {"log_dictconfig": dict_config("json"), "log_access": False}
     Granian(
         "idp.wsgi:build",
         factory=True,
@@ -110,10 +136,10 @@ def _granian(host: str, port: int, workers: int, threads: int) -> None:
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=threads,
-        log_access=True,
         log_access_format='[%(time)s] %(addr)s "%(method)s %(path)s" %(status)d %(dt_ms).1fms',
         respawn_failed_workers=True,
         workers_kill_timeout=10,
+        **logging,
     ).serve()
 
 

@@ -11,12 +11,14 @@ import json
 from typing import Any
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
-from flask import Response, jsonify
+from flask import Response, jsonify, request
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from idp import metrics
 from idp.accounts import users
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
+from idp.oidc.clients import GRANT_TYPES
 from idp.oidc.consent import grant_consent
 from idp.oidc.context import ProviderContext
 from idp.oidc.discovery import provider_metadata
@@ -94,7 +96,11 @@ class Provider:
             db.commit()
 
     def token(self) -> Response:
-        return self._respond(self.server.create_token_response)
+        response = self._respond(self.server.create_token_response)
+        if response.status_code == 200:
+            grant = request.form.get("grant_type", "")
+            metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
+        return response
 
     def introspect(self) -> Response:
         return self._respond(lambda: self.server.create_endpoint_response("introspection"))

@@ -12,7 +12,6 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
 from werkzeug.datastructures import MultiDict
 
-from idp import metrics
 from idp.oidc.client_auth import PrivateKeyJwt
 from idp.oidc.clients import SCOPES, RegisteredClient
 from idp.oidc.context import ProviderContext
@@ -71,7 +70,6 @@ class IdpAuthorizationServer(AuthorizationServer):
         return RegisteredClient(snapshot) if snapshot is not None else None
 
     def save_token(self, token: dict[str, Any], request: Any) -> None:
-        metrics.TOKENS.labels(request.payload.grant_type or "unknown").inc()
         if "refresh_token" in token:
             save_refresh_token(self.ctx, token, request.client.client_id, request.user)
 
