@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp import metrics
 from idp.accounts import users
+from idp.oidc import refresh_retries
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
 from idp.oidc.clients import GRANT_TYPES
 from idp.oidc.consent import grant_consent
@@ -100,6 +101,10 @@ class Provider:
         if response.status_code == 200:
             grant = request.form.get("grant_type", "")
             metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
+            if grant == "refresh_token":  # the whole answer, ID token included
+                refresh_retries.remember(
+                    self.ctx.store, request.form["refresh_token"], response.get_json()
+                )
         return response
 
     def introspect(self) -> Response:

@@ -48,6 +48,7 @@ def browser_login(
             response = browser.post(
                 urljoin(response.url, "/charter"),
                 data={"csrf_token": csrf(page), **fields},
+                headers={"Referer": response.url},  # as a browser; checked under https
                 allow_redirects=False,
                 timeout=10,
             )
@@ -57,6 +58,7 @@ def browser_login(
         response = browser.post(
             response.url,
             data={"csrf_token": csrf(page), **fields},
+            headers={"Referer": response.url},
             allow_redirects=False,
             timeout=10,
         )

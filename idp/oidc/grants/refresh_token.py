@@ -5,6 +5,9 @@ again means it leaked: the whole family is revoked. Two requests racing on one t
 decided by an atomic conditional UPDATE; the loser gets ``invalid_grant`` and its response
 is rolled back.
 
+A module retrying a refresh whose answer it lost gets that answer again, for a few seconds
+(``idp.oidc.refresh_retries``), instead of losing its grant.
+
 A refresh runs on every module all day, so it is kept to three database round trips on
 PostgreSQL: the token with its account's state (one query), the rotation (one statement),
 the commit (bench/RESULTS.md).
@@ -18,6 +21,7 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
 
 from idp import metrics
 from idp.accounts.users import TokenHolder
+from idp.oidc import refresh_retries
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
 from idp.oidc.tokens import (
@@ -77,6 +81,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             return None
         record, holder = found
         if record.used_at is not None and record.revoked_at is None:
+            self._repeat_if_retry(refresh_token, record)
             revoke_family(self.ctx, record.family_id, reason="refresh token reused")
             metrics.REFRESH_REUSE.inc()
             return None
@@ -88,6 +93,18 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if not holder.may_hold_tokens:
             return None  # deactivated, or no valid habilitation left: invalid_grant
         return RefreshCredential(record, holder)
+
+    def _repeat_if_retry(self, presented: str, record: RefreshToken) -> None:
+        """A retry of a rotation whose answer was lost gets that answer (RetriedRefresh)."""
+        if record.client_id != self.request.client.client_id:
+            return
+        recalled = refresh_retries.recall(self.ctx.store, presented)
+        if recalled is None:
+            return
+        successor, answer = recalled
+        row = self.ctx.db_session().query(RefreshToken).filter_by(token_hash=successor).first()
+        if row is not None and row.used_at is None and row.revoked_at is None:
+            raise refresh_retries.RetriedRefresh(answer)
 
     def authenticate_user(self, refresh_token: RefreshCredential) -> Principal | None:
         record, user = refresh_token.record, refresh_token.holder
