@@ -9,6 +9,7 @@ rate limits and lockouts then count the real client, and nobody else can spoof i
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from typing import Any
 
@@ -24,9 +25,24 @@ class TrustedProxy:
         self._trusted = trusted
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
-        if environ.get("REMOTE_ADDR") in self._trusted:
+        if is_trusted(environ.get("REMOTE_ADDR", ""), self._trusted):
             return self._proxied(environ, start_response)
         return self._direct(environ, start_response)
+
+
+def is_trusted(address: str, trusted: set[str]) -> bool:
+    """An exact address, a network (``10.0.0.0/8``, a container network), or ``*`` (only
+    where nothing but the proxy can reach the instances)."""
+    if address in trusted or "*" in trusted:
+        return True
+    networks = [t for t in trusted if "/" in t]
+    if not networks or not address:
+        return False
+    try:
+        ip = ipaddress.ip_address(address)
+        return any(ip in ipaddress.ip_network(n, strict=False) for n in networks)
+    except ValueError:
+        return False
 
 
 def trusted_addresses() -> set[str]:
