@@ -10,7 +10,7 @@ from types import FrameType
 
 import click
 
-from idp import scheduler
+from idp import log_format, scheduler
 from idp.cli import Context, pass_context
 
 log = logging.getLogger("idp.worker")
@@ -54,8 +54,8 @@ def worker(obj: Context, only: str | None, every: tuple[str, ...], run_now: bool
         else scheduler.JOBS[n]
         for n in names
     ]
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     app = obj.app
+    log_format.configure(app.extensions["idp"].settings.log_format)
     if run_now:
         for job in jobs:
             scheduler.run_once(app, job)
