@@ -164,9 +164,14 @@ class RelyingParty:
         return auth
 
     # --- token endpoint ---------------------------------------------------------------
-    def token_request(self, data: dict[str, Any], auth_method: str | None = None) -> TestResponse:
+    def token_request(
+        self,
+        data: dict[str, Any],
+        auth_method: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> TestResponse:
         method = auth_method or self.info.auth_method
-        headers = {}
+        headers = dict(headers or {})
         data = dict(data)
         if method == "client_secret_basic":
             raw = f"{self.info.client_id}:{self.info.client_secret}".encode()
@@ -188,9 +193,12 @@ class RelyingParty:
         data.update(extra)
         return self.token_request(data)
 
-    def refresh(self, refresh_token: str, **extra: Any) -> TestResponse:
+    def refresh(
+        self, refresh_token: str, headers: dict[str, str] | None = None, **extra: Any
+    ) -> TestResponse:
         return self.token_request(
-            {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra}
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, **extra},
+            headers=headers,
         )
 
     def sign_in(self, username: str, password: str = PASSWORD, **params: Any) -> dict[str, Any]:

@@ -92,10 +92,13 @@ MULTIPROC = "PROMETHEUS_MULTIPROC_DIR"
 @pass_context
 def serve(obj: Context, host: str, port: int, workers: int, threads: int, server: str) -> None:
     """Run the provider with a production WSGI server."""
-    if workers > 1 and MULTIPROC not in os.environ:
-        _restart_with_shared_metrics()
     app = obj.app
     check_ready(app, workers)
+    if workers > 1 and MULTIPROC not in os.environ:
+        _restart_with_shared_metrics(
+            ["--host", host, "--port", str(port), "--workers", str(workers)]
+            + ["--threads", str(threads), "--server", server]
+        )
     limit_malloc_arenas()  # before workers fork: each inherits it
     issuer = app.extensions["idp"].settings.issuer
     click.echo(
@@ -108,7 +111,7 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int, server
         _gunicorn(app, host, port, workers, threads)
 
 
-def _restart_with_shared_metrics() -> None:
+def _restart_with_shared_metrics(options: list[str]) -> None:
     """Workers add up their counters in files (prometheus-client's multiprocess mode), which
     it chooses when it is first imported: start again, in this process, with the folder set.
     The folder is emptied first: counters of a previous run must not be added to this one's."""
@@ -117,7 +120,7 @@ def _restart_with_shared_metrics() -> None:
     folder.mkdir(parents=True)
     os.environ[MULTIPROC] = str(folder)
     sys.stdout.flush()
-    os.execv(sys.executable, [sys.executable, "-m", "idp.cli", *sys.argv[1:]])  # noqa: S606
+    os.execv(sys.executable, [sys.executable, "-m", "idp.cli", "serve", *options])  # noqa: S606
 
 
 def _granian(host: str, port: int, workers: int, threads: int, log_format: str) -> None:

@@ -101,9 +101,10 @@ class Provider:
         if response.status_code == 200:
             grant = request.form.get("grant_type", "")
             metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
-            if grant == "refresh_token":  # the whole answer, ID token included
+            retry_marker = refresh_retries.marker(request.headers)
+            if grant == "refresh_token" and retry_marker:  # the whole answer, ID token included
                 refresh_retries.remember(
-                    self.ctx.store, request.form["refresh_token"], response.get_json()
+                    self.ctx.store, request.form["refresh_token"], response.get_json(), retry_marker
                 )
         return response
 

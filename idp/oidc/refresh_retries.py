@@ -1,13 +1,15 @@
-"""A module that retries a refresh whose answer it never got receives that same answer.
+"""A refresh request sent again because its answer was lost receives that same answer.
 
-When an instance dies between committing a rotation and sending its answer (or a proxy
-loses the answer), the module still holds only the old refresh token, and presenting it
-again looks like reuse: the whole grant would be revoked and the person signed out. So
-each rotation keeps its answer for ``RETRY_WINDOW`` seconds, encrypted under a key derived
-from the old refresh token itself (only its holder can read it), and a reuse within that
-window, by the same client, while the new refresh token has not been used yet, gets the
-same answer again: no token is issued twice. Any other reuse still revokes the family
-(RFC 9700 4.14.2).
+When an instance dies between committing a rotation and sending its answer, the module
+still holds only the old refresh token, and presenting it again looks like reuse: the whole
+grant would be revoked and the person signed out. A request that says it is the same one,
+with the same ``Idempotency-Key`` header (a module's own retry) or the same ``X-Request-Id``
+(set once per client request by the reverse proxy, which re-sends it to another instance),
+is a retry, not a reuse. So a rotation made under such a marker keeps its answer for
+``RETRY_WINDOW`` seconds, encrypted under a key derived from the old refresh token itself
+(only its holder can read it), and the same request again, by the same client, while the
+new refresh token has not been used, gets the same answer: no token is issued twice. Any
+other reuse, and every reuse without a marker, still revokes the family (RFC 9700 4.14.2).
 """
 
 from __future__ import annotations
@@ -41,7 +43,15 @@ class RetriedRefresh(OAuth2Error):  # noqa: N818 (a success Authlib must return 
         return list(self.token.items())
 
 
-def remember(store: EphemeralStore, presented: str, answer: dict[str, Any]) -> None:
+def marker(headers: Any) -> str | None:
+    """What makes a request the same one again: its idempotency key, or the proxy's id."""
+    value = headers.get("Idempotency-Key") or headers.get("X-Request-Id") or ""
+    return value if 8 <= len(value) <= 200 and value.isprintable() else None
+
+
+def remember(
+    store: EphemeralStore, presented: str, answer: dict[str, Any], request_marker: str
+) -> None:
     """Keep the answer of the rotation of ``presented`` (the first one: a repeated answer is
     not kept again, so the window never grows)."""
     nonce = os.urandom(12)
@@ -50,16 +60,21 @@ def remember(store: EphemeralStore, presented: str, answer: dict[str, Any]) -> N
         _name(presented),
         {
             "successor": hashlib.sha256(answer["refresh_token"].encode()).hexdigest(),
+            "marker": hashlib.sha256(request_marker.encode()).hexdigest(),
             "sealed": base64.b64encode(nonce + sealed).decode(),
         },
         RETRY_WINDOW,
     )
 
 
-def recall(store: EphemeralStore, presented: str) -> tuple[str, dict] | None:
-    """The successor's digest and the answer to repeat, if this may be a retry."""
-    entry = store.get(_name(presented))
-    if not isinstance(entry, dict):
+def recall(
+    store: EphemeralStore, presented: str, request_marker: str | None
+) -> tuple[str, dict] | None:
+    """The successor's digest and the answer to repeat, if this is the same request again."""
+    entry = store.get(_name(presented)) if request_marker else None
+    if not isinstance(entry, dict) or not request_marker:
+        return None
+    if entry.get("marker") != hashlib.sha256(request_marker.encode()).hexdigest():
         return None
     raw = base64.b64decode(entry["sealed"])
     answer = json.loads(AESGCM(_key(presented)).decrypt(raw[:12], raw[12:], None))

@@ -248,10 +248,12 @@ def test_one_login_many_instances_key_rotation_and_a_killed_instance(cluster):
         session.verify = cluster.tls
         session.auth = auth
         while not stop.is_set():
-            for _ in range(3):  # a module retries an answer it did not get
+            same = {"Idempotency-Key": secrets.token_urlsafe(16)}
+            for _ in range(3):  # a module retries an answer it did not get, as the same request
                 answer = session.post(
                     f"{cluster.issuer}/token",
                     data={"grant_type": "refresh_token", "refresh_token": families[index]},
+                    headers=same,
                     timeout=10,
                 )
                 if answer.status_code < 500:

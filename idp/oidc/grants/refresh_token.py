@@ -5,8 +5,9 @@ again means it leaked: the whole family is revoked. Two requests racing on one t
 decided by an atomic conditional UPDATE; the loser gets ``invalid_grant`` and its response
 is rolled back.
 
-A module retrying a refresh whose answer it lost gets that answer again, for a few seconds
-(``idp.oidc.refresh_retries``), instead of losing its grant.
+The same request sent again because its answer was lost (same ``Idempotency-Key`` or proxy
+``X-Request-Id``) gets that answer again for a few seconds (``idp.oidc.refresh_retries``)
+instead of revoking the grant.
 
 A refresh runs on every module all day, so it is kept to three database round trips on
 PostgreSQL: the token with its account's state (one query), the rotation (one statement),
@@ -98,7 +99,9 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         """A retry of a rotation whose answer was lost gets that answer (RetriedRefresh)."""
         if record.client_id != self.request.client.client_id:
             return
-        recalled = refresh_retries.recall(self.ctx.store, presented)
+        recalled = refresh_retries.recall(
+            self.ctx.store, presented, refresh_retries.marker(self.request.headers)
+        )
         if recalled is None:
             return
         successor, answer = recalled
