@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, Flask, Response, abort, g, request
 from sqlalchemy import func, select
+from werkzeug.exceptions import HTTPException
 
 from idp import metrics
 from idp.log_redaction import redact
@@ -70,10 +71,13 @@ def _finish(response: Response) -> Response:
 
 def _client_id() -> str | None:
     """The client a protocol request names (never its secret): Basic user, or client_id."""
-    auth = request.authorization
-    named = auth.username if auth is not None and auth.type == "basic" else None
-    named = named or request.args.get("client_id") or request.form.get("client_id")
-    return named[:100] if named else None
+    try:
+        auth = request.authorization
+        named = auth.username if auth is not None and auth.type == "basic" else None
+        named = named or request.args.get("client_id") or request.form.get("client_id")
+    except (HTTPException, ValueError):  # an oversized or malformed body: no client to name
+        return None
+    return named[:100] if isinstance(named, str) and named else None
 
 
 def _outcome(response: Response) -> str:

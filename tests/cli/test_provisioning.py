@@ -179,56 +179,30 @@ def test_first_support_account_with_habilitations_and_a_welcome_link(directory, 
     }
 
 
-def test_create_is_all_or_nothing_with_clear_errors(directory):
-    unknown = idp(
-        directory,
-        "users",
-        "create",
-        "--username",
-        "jdoe",
-        "--email",
-        "j@doe.example",
-        "--password",
-        "un mot de passe assez long",
-        "--habilitation",
-        "GA_DIRECTION@070000011",
-        "--habilitation",
-        "GA_DIRECTION@999999999",
-        check=False,
-    )
-    assert unknown.returncode == 1 and "GA_DIRECTION@999999999: no such establishment" in (
-        unknown.stderr
-    )
-    malformed = idp(
-        directory,
-        "users",
-        "create",
-        "--username",
-        "jdoe",
-        "--email",
-        "j@doe.example",
-        "--password",
-        "un mot de passe assez long",
-        "--habilitation",
-        "DIRECTION",
-        check=False,
-    )
-    assert malformed.returncode == 2 and "PROFILE@FINESS" in malformed.stderr
-    backwards = idp(
-        directory,
-        "users",
-        "create",
-        "--username",
-        "jdoe",
-        "--email",
-        "j@doe.example",
-        "--password",
-        "un mot de passe assez long",
-        "--habilitation",
-        "GA_DIRECTION@070000011:2027-01-01..2026-01-01",
-        check=False,
-    )
-    assert backwards.returncode == 2 and "ends before it starts" in backwards.stderr
+def create_jdoe(env, *specs: str):
+    """``idp users create`` of one account with these habilitations (may be refused)."""
+    habilitations = [arg for spec in specs for arg in ("--habilitation", spec)]
+    return idp(
+        env, "users", "create", "--username", "jdoe", "--email", "j@doe.example",
+        "--password", "un mot de passe assez long", *habilitations, check=False,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("specs", "status", "message"),
+    [
+        (
+            ["GA_DIRECTION@070000011", "GA_DIRECTION@999999999"],
+            1,
+            "GA_DIRECTION@999999999: no such establishment",
+        ),
+        (["DIRECTION"], 2, "PROFILE@FINESS"),
+        (["GA_DIRECTION@070000011:2027-01-01..2026-01-01"], 2, "ends before it starts"),
+    ],
+)
+def test_create_is_all_or_nothing_with_clear_errors(directory, specs, status, message):
+    refused = create_jdoe(directory, *specs)
+    assert refused.returncode == status and message in refused.stderr
     assert sql(directory, "SELECT count(*) FROM users")[0][0] == 0
 
 

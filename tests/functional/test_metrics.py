@@ -105,3 +105,17 @@ def test_database_gauges(client):
         if re.match(r'idp_signing_key_age_seconds\{.*state="active"', k)
     ]
     assert ages and all(age >= 0 for age in ages)
+
+
+@pytest.mark.parametrize("settings_overrides", [{"log_format": "json"}])
+def test_json_request_events_survive_oversized_and_malformed_bodies(client, caplog):
+    oversized = client.post(
+        "/token", data="a=" + "x" * 70_000, content_type="application/x-www-form-urlencoded"
+    )
+    malformed = client.post(
+        "/token", data=b"\xff\xfe=%zz", content_type="application/x-www-form-urlencoded"
+    )
+    assert oversized.status_code == 413 and malformed.status_code == 400
+    events = [r for r in caplog.records if r.name == "idp.request"]
+    assert [e.status for e in events][-2:] == [413, 400]
+    assert all(len(e.request_id) == 32 for e in events)
