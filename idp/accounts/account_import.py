@@ -88,11 +88,16 @@ def read_lines(text: str, jsonl: bool) -> Iterator[Line]:
     if missing:
         yield Line(1, None, f"header: missing column(s) {', '.join(sorted(missing))}")
         return
-    for row in reader:
-        if None in row:
-            yield Line(reader.line_num, None, "more fields than the header names")
-            continue
-        yield Line(reader.line_num, row)
+    try:
+        for row in reader:
+            if None in row:
+                yield Line(reader.line_num, None, "more fields than the header names")
+                continue
+            yield Line(reader.line_num, row)
+    except csv.Error as error:  # a field over the size limit, a broken quote
+        yield Line(
+            reader.line_num, None, f"unreadable CSV ({error}); the lines after it were not read"
+        )
 
 
 class Catalogue:

@@ -55,13 +55,6 @@ class ExtractRow:
     region: str
 
 
-def decode(raw: bytes) -> str:
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return raw.decode("cp1252", errors="replace")
-
-
 def read(text: str) -> Iterator[ExtractRow | Refusal]:
     """Each establishment line as a row, or a refusal naming its line and fault."""
     seen: dict[str, int] = {}

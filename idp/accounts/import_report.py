@@ -1,4 +1,5 @@
-"""What a bulk change did, line by line: the summary every import and sync prints."""
+"""What a bulk change did, line by line: the summary every import and sync prints; and how
+the files of other systems are read."""
 
 from __future__ import annotations
 
@@ -56,3 +57,12 @@ class ImportReport:
         if not self.applied:
             out.append("nothing was written")
         return out
+
+
+def decode(raw: bytes) -> str:
+    """UTF-8 (with or without BOM), else Windows-1252: what the exports of older systems
+    (and older FINESS extracts) are written in."""
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", errors="replace")

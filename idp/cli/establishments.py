@@ -8,8 +8,9 @@ from typing import Any
 import click
 from sqlalchemy import func, select
 
-from idp.accounts import directory, establishment_import, finess, habilitations
+from idp.accounts import directory, establishment_import, habilitations
 from idp.accounts.administration import OPERATOR
+from idp.accounts.import_report import decode
 from idp.cli import Context, emit, fail, pass_context
 from idp.errors import NotFoundError
 from idp.storage import db
@@ -49,7 +50,7 @@ def import_(obj: Context, path: Path, dry_run: bool, skip_invalid: bool, as_json
     semicolon CSV, structureet lines), on the FINESS number."""
     if path.stat().st_size > MAX_EXTRACT_BYTES:
         fail(f"{path}: larger than {MAX_EXTRACT_BYTES // 2**20} MiB, not a FINESS extract")
-    text = finess.decode(path.read_bytes())
+    text = decode(path.read_bytes())
     with obj.app.app_context():
         try:
             report = establishment_import.import_extract(

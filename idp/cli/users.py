@@ -12,6 +12,7 @@ import click
 from idp.accounts import account_import, audit, habilitation_specs, habilitations
 from idp.accounts import users as accounts
 from idp.accounts.administration import OPERATOR, NewHabilitation
+from idp.accounts.import_report import decode
 from idp.authn import password_formats
 from idp.cli import Context, emit, fail, pass_context
 from idp.cli.progress import progress_bar
@@ -291,7 +292,7 @@ def import_(
     run it again after an interruption: accounts already present are skipped.
     """
     jsonl = fmt == "jsonl" or (fmt == "auto" and path.suffix in (".jsonl", ".ndjson"))
-    text = path.read_bytes().decode("utf-8-sig", errors="replace")
+    text = decode(path.read_bytes())
     total = text.count("\n") + (0 if text.endswith("\n") else 1)
     app = obj.app
     with app.app_context(), progress_bar(total) as progress:

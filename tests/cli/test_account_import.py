@@ -97,3 +97,18 @@ def test_an_interrupted_import_resumes_without_duplicates(directory, tmp_path):
     assert sql(directory, "SELECT count(*) FROM habilitations")[0][0] == count
     created = "SELECT count(*) FROM audit_events WHERE action = 'user.created'"
     assert sql(directory, created)[0][0] == count
+
+
+def test_a_latin1_file_and_a_broken_line_are_read_clearly(directory, tmp_path):
+    path = tmp_path / "legacy.csv"
+    huge = "x" * 200_000  # over the CSV module's field limit
+    path.write_bytes(
+        "username,email,family_name\nheloise,h@etab.example,Hélène\n".encode("cp1252")
+        + f'broken,b@etab.example,"{huge}\nlast,l@etab.example,Last\n'.encode()
+    )
+    result = idp(directory, "users", "import", str(path), "--json", check=False)
+    data = json.loads(result.stdout)
+    assert result.returncode == 1 and data["created"] == 1
+    assert "unreadable CSV" in data["refused_lines"][0]["reason"]
+    shown = json.loads(idp(directory, "users", "show", "heloise", "--json").stdout)
+    assert shown["family_name"] == "Hélène"
