@@ -308,6 +308,30 @@ ENGLISH.update(
     }
 )
 
+# the security review (issue 14) and day-one operations (issue 15)
+ENGLISH.update(
+    {
+        "Votre adresse électronique est confirmée : vos codes de connexion y seront envoyés.": "Your email address is confirmed: your sign-in codes will be sent to it.",
+        "Ce lien n'est plus valable (il a expiré, a déjà servi, ou une autre adresse a été indiquée depuis). Demandez à un référent de votre établissement de l'envoyer à nouveau.": "This link is no longer valid (it expired, was already used, or another address was given since). Ask a referent of your establishment to send it again.",
+        "Le mot de passe est incorrect.": "The password is incorrect.",
+        "Le code de l'application actuelle est incorrect.": "The code of the current app is incorrect.",
+        "Ce compte a des habilitations en cours hors des établissements dont vous êtes référent (ou n'en a plus aucune) : seul le support peut le modifier.": "This account has current habilitations outside the establishments you are a referent of (or has none left): only support can change it.",
+        "Seul le support peut modifier un compte du support.": "Only support can change a support account.",
+        "Ce compte est celui d'un référent : seul le support peut le modifier.": "This is a referent's account: only support can change it.",
+        "Le service est momentanément indisponible : réessayez dans quelques instants.": "The service is briefly unavailable: try again in a few moments.",
+        "Votre mot de passe": "Your password",
+        "Veuillez saisir votre mot de passe": "Please enter your password",
+        "Code de l'application actuelle (ou code de secours)": "Code of the current app (or a recovery code)",
+        "Confirmer cette adresse": "Confirm this address",
+        "Confirmer votre adresse": "Confirm your address",
+        "Confirmer votre adresse électronique": "Confirm your email address",
+        "Cette adresse recevra désormais vos codes de connexion :": "This address will now receive your sign-in codes:",
+        "Activée": "Enabled",
+        "Retirer l'application (perdue)": "Remove the app (lost)",
+        "Nouvelle adresse en attente de confirmation": "New address awaiting confirmation",
+    }
+)
+
 PLURALS = {("%(num)d compte", "%(num)d comptes"): ("%(num)d account", "%(num)d accounts")}
 for message in catalog:
     if isinstance(message.id, tuple):

@@ -8,12 +8,24 @@ from __future__ import annotations
 import logging
 import secrets
 
+import redis
+import sqlalchemy.exc
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from idp.storage import db
+
 log = logging.getLogger("idp.web")
+RETRY_AFTER = 5
+#: what a lost connection to PostgreSQL or Redis raises (not a bad query: that is a 500)
+STORAGE_OUTAGES = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
 
 API_PREFIXES = (
     "/token",
@@ -64,6 +76,28 @@ def _csrf_error(error: CSRFError) -> Response:
     )
 
 
+def _storage_unavailable(error: Exception) -> Response:
+    """The database or the shared store cannot be reached (a restart, a failover): a clear
+    503 that says to retry, never a 500, and nothing of the request was kept."""
+    log.warning("storage unavailable (%s): answered 503", type(error).__name__)
+    db.session.rollback()
+    if wants_json():
+        response = jsonify(
+            error="temporarily_unavailable",
+            error_description="The service is briefly unavailable; retry in a few seconds.",
+        )
+        response.status_code = 503
+    else:
+        response = render_error(
+            "temporarily_unavailable",
+            _("Le service est momentanément indisponible : réessayez dans quelques instants."),
+            503,
+        )
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def _unexpected(error: Exception) -> Response:
     event_id = secrets.token_hex(8)
     log.exception("unexpected error, event id %s", event_id)
@@ -79,6 +113,8 @@ def _unexpected(error: Exception) -> Response:
 
 
 def register(app: Flask) -> None:
+    for outage in STORAGE_OUTAGES:
+        app.register_error_handler(outage, _storage_unavailable)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected)

@@ -1,0 +1,76 @@
+"""PostgreSQL stopped (immediate shutdown, as a crash) and started again under the provider:
+requests meanwhile get a clear 503, nothing half-written, and once it is back the grants,
+audit entries and back-channel deliveries are all there and refreshes work within 5 s."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from idp import create_app
+from idp.storage import db
+from idp.storage.migrate import upgrade
+from idp.storage.models import AuditEvent, LogoutDelivery, RefreshToken
+from tests.conftest import make_settings
+from tests.e2e.conftest import free_port
+from tests.faults.servers import PostgresCluster
+from tests.functional.test_lockout import attempt
+
+
+@pytest.fixture(scope="module")
+def own_postgres():
+    cluster = PostgresCluster(free_port())
+    cluster.start()
+    yield cluster
+    cluster.remove()
+
+
+@pytest.fixture
+def settings_overrides(own_postgres, migrated) -> dict:
+    engine = create_engine(own_postgres.url)
+    upgrade(engine)
+    engine.dispose()
+    app = create_app(make_settings(migrated, database_url=own_postgres.url))
+    with app.app_context():
+        app.extensions["idp"].keyring.ensure_key("RS256")
+        db.session.commit()
+        db.engine.dispose()
+    return {"database_url": own_postgres.url}
+
+
+def counts() -> dict[str, int]:
+    db.session.rollback()
+    return {
+        model.__tablename__: db.session.scalar(select(func.count()).select_from(model))
+        for model in (RefreshToken, AuditEvent, LogoutDelivery)
+    }
+
+
+def test_a_restart_answers_503_meanwhile_and_loses_nothing(rp, make, client, own_postgres):
+    user = make.user("restart.user")
+    tokens = rp.sign_in("restart.user")
+    db.session.add(LogoutDelivery(client_id="m", uri="https://m.example/bc", subject=user.subject))
+    db.session.commit()
+    before = counts()
+
+    own_postgres.stop()
+    refresh = rp.refresh(tokens["refresh_token"])
+    assert refresh.status_code == 503
+    assert refresh.get_json()["error"] == "temporarily_unavailable"
+    login = attempt(client, "restart.user", "correct horse battery staple")
+    assert login.status_code == 503
+    assert "idp_sso" not in (login.headers.get("Set-Cookie") or "")
+
+    own_postgres.start()
+    deadline = time.monotonic() + 5
+    answer = rp.refresh(tokens["refresh_token"])
+    while answer.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        answer = rp.refresh(tokens["refresh_token"])
+    assert answer.status_code == 200, answer.get_json()
+    after = counts()
+    assert after["logout_deliveries"] == before["logout_deliveries"]
+    assert after["audit_events"] >= before["audit_events"]
+    assert after["refresh_tokens"] == before["refresh_tokens"] + 1  # the rotation after

@@ -1,0 +1,54 @@
+"""Redis stopped under the provider, then started again (a real redis-server of the test's
+own): requests during the outage get a clear 503 (never a 500, never a login that skips a
+step, never a rotation half made), and everything works again within 5 s of its return."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.conftest import free_port
+from tests.faults.servers import RedisServer
+from tests.functional.test_lockout import attempt
+
+PORT = free_port()
+
+
+@pytest.fixture
+def own_redis():
+    server = RedisServer(PORT)
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def settings_overrides(own_redis) -> dict:
+    return {"redis_url": own_redis.url}
+
+
+def test_an_outage_answers_503_and_nothing_is_lost(rp, make, client, own_redis):
+    make.user("outage.user")
+    tokens = rp.sign_in("outage.user")
+    own_redis.stop()
+
+    refresh = rp.refresh(tokens["refresh_token"])
+    assert refresh.status_code == 503
+    assert refresh.get_json()["error"] == "temporarily_unavailable"
+    assert refresh.headers["Retry-After"] == "5"
+    introspection = rp.authenticated_post("/introspect", {"token": tokens["access_token"]})
+    assert introspection.status_code == 503
+    login = attempt(client, "outage.user", "correct horse battery staple")
+    assert login.status_code == 503 and "momentanément indisponible" in login.get_data(as_text=True)
+    assert "idp_sso" not in (login.headers.get("Set-Cookie") or "")  # no session was opened
+
+    own_redis.start()
+    deadline = time.monotonic() + 5
+    answer = rp.refresh(tokens["refresh_token"])
+    while answer.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        answer = rp.refresh(tokens["refresh_token"])
+    # the refresh tried during the outage did not consume the token: the family lives on
+    assert answer.status_code == 200, answer.get_json()
+    assert rp.in_new_browser().sign_in("outage.user")["access_token"]
