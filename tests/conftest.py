@@ -38,6 +38,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         choices=["embedded", "services"],
         help="embedded: SQLite + in-process store; services: PostgreSQL + Redis",
     )
+    parser.addoption(
+        "--long",
+        action="store_true",
+        help="fuzzing: many more examples (tests/fuzz), for a run outside CI",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

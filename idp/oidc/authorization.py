@@ -252,9 +252,22 @@ class AuthorizationService:
 
 
 def check_parameter_sizes(params: list[tuple[str, str]]) -> None:
+    """Sizes, and the characters of the values Authlib quotes in its error descriptions
+    (RFC 6749 allows only printable ASCII without " and \\ there; Authlib raises otherwise)."""
     for key, value in params:
         if len(key) > 100 or len(value) > MAX_PARAM_LENGTH:
-            raise InvalidRequestError(f"Parameter '{key[:100]}' is too long.")
+            raise InvalidRequestError(f"Parameter '{_quotable(key[:100])}' is too long.")
+        if key in QUOTED_BY_AUTHLIB and _quotable(value) != value:
+            raise InvalidRequestError(f"Parameter '{key}' must be printable ASCII.")
+
+
+#: parameters whose value Authlib repeats in an error description
+QUOTED_BY_AUTHLIB = ("response_type", "redirect_uri")
+
+
+def _quotable(text: str) -> str:
+    """``text`` with what an error description may not hold replaced by "?"."""
+    return "".join(c if " " <= c <= "~" and c not in '"\\' else "?" for c in text)
 
 
 def check_unsupported_parameters(data: Any) -> None:

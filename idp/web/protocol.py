@@ -95,8 +95,11 @@ def _once_each() -> Response | None:
 
 
 def _malformed_basic_credentials() -> bool:
-    """RFC 7617 credentials must be base64 of UTF-8 text (Authlib would fail with a 500)."""
+    """RFC 7617 credentials must be base64 of UTF-8 text (Authlib would fail with a 500), and
+    a scheme alone ("Basic", with no credentials) is malformed too (found by fuzzing)."""
     header = request.headers.get("Authorization", "")
+    if header.strip().lower() == "basic":
+        return True
     if not header[:6].lower() == "basic ":
         return False
     try:
