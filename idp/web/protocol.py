@@ -96,10 +96,10 @@ def _once_each() -> Response | None:
 
 def _malformed_basic_credentials() -> bool:
     """RFC 7617 credentials must be base64 of UTF-8 text (Authlib would fail with a 500), and
-    a scheme alone ("Basic", with no credentials) is malformed too (found by fuzzing)."""
+    a scheme without credentials ("Basic", "Bearer\\x85") is malformed too (found by fuzzing)."""
     header = request.headers.get("Authorization", "")
-    if header.strip().lower() == "basic":
-        return True
+    if header and len(header.split(None, 1)) < 2:
+        return True  # a scheme alone, or followed by Unicode blanks only
     if not header[:6].lower() == "basic ":
         return False
     try:

@@ -24,7 +24,6 @@ TOKEN_ERRORS = {
     "invalid_scope",
 }  # RFC 6749 5.2, fmt: skip
 ENDPOINT_ERRORS = {"invalid_request", "invalid_client", "unsupported_token_type"}  # 7662, 7009
-COUNTED = []
 
 
 def budget(request: pytest.FixtureRequest) -> dict:
@@ -88,7 +87,6 @@ def test_form_endpoints(request, client, setup, path):
         response = client.post(
             path, data=encode(fields), headers=headers, content_type=content_type
         )
-        COUNTED.append(1)
         check(response, secret, allowed)
 
     run()
@@ -113,7 +111,6 @@ def test_userinfo_and_authorize(request, client, setup):
         )
         authorize = client.get("/authorize?" + encode(query).decode())
         logout = client.get("/logout?" + encode(query).decode())
-        COUNTED.extend([1, 1, 1])
         for response in (authorize, logout):
             assert response.status_code < 500, response.get_data(as_text=True)[:300]
 
@@ -122,8 +119,9 @@ def test_userinfo_and_authorize(request, client, setup):
 
 
 @pytest.mark.parametrize("path", ["/token", "/introspect", "/revoke"])
-def test_found_a_basic_scheme_without_credentials(client, path):
-    response = client.post(path, data={"token": "x"}, headers={"Authorization": "Basic"})
+@pytest.mark.parametrize("header", ["Basic", "Bearer \x85", "Basic \u2003"])
+def test_found_a_scheme_without_credentials(client, path, header):
+    response = client.post(path, data={"token": "x"}, headers={"Authorization": header})
     assert response.status_code == 401 and response.get_json()["error"] == "invalid_client"
 
 
