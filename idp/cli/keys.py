@@ -75,7 +75,9 @@ def rotate(obj: Context, alg: str | None, if_due: bool, force: bool, as_json: bo
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def retire(obj: Context, kid: str, as_json: bool) -> None:
-    """Retire an active key (rotating its algorithm) or withdraw a next key."""
+    """Retire an active key (rotating its algorithm) or withdraw a next key.
+
+    A kid beginning with "-" goes after "--": idp keys retire -- -AbC…"""
     with obj.app.app_context():
         _run(lambda: _lifecycle(obj).retire(kid, ACTOR))
     emit({"kid": kid, "retired": True}, as_json, f"retired {kid}")
@@ -87,7 +89,9 @@ def retire(obj: Context, kid: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def revoke(obj: Context, kid: str, reason: str, as_json: bool) -> None:
-    """Withdraw a compromised key at once; its tokens stop verifying."""
+    """Withdraw a compromised key at once; its tokens stop verifying.
+
+    A kid beginning with "-" goes after "--": idp keys revoke --reason R -- -AbC…"""
     with obj.app.app_context():
         _run(lambda: _lifecycle(obj).revoke(kid, reason, ACTOR))
     emit({"kid": kid, "revoked": True}, as_json, f"revoked {kid}")
