@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, abort, g, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import IntegerConverter, Map
 
 from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc, telemetry
 from idp.web.context import allow_form_target, ctx
@@ -14,7 +15,19 @@ from idp.web.limits import init_limits
 csrf = CSRFProtect()
 
 
+class RecordId(IntegerConverter):
+    """A database id in a URL: 1 to 2**31 - 1 (a PostgreSQL integer). A larger number is a
+    missing record (404), not a database error (found by fuzzing the admin API)."""
+
+    def __init__(self, url_map: Map) -> None:
+        super().__init__(url_map, min=1, max=MAX_ID)
+
+
+MAX_ID = 2**31 - 1
+
+
 def init_web(app: Flask) -> None:
+    app.url_map.converters["id"] = RecordId  # before the blueprints' rules are read
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["psc_enabled"] = "idp.psc" in app.extensions

@@ -110,7 +110,7 @@ def new_account() -> Response | str | tuple[str, int]:
     return render_template("admin/new_account.html", form=form), 400 if form.errors else 200
 
 
-@bp.route("/accounts/<int:user_id>", methods=["GET", "POST"])
+@bp.route("/accounts/<id:user_id>", methods=["GET", "POST"])
 def account(user_id: int) -> Response | str | tuple[str, int]:
     actor = _actor()
     user = _admin().account(actor, user_id)
@@ -130,7 +130,7 @@ def account(user_id: int) -> Response | str | tuple[str, int]:
     return _account_page(actor, user, form, AddHabilitationForm(formdata=None))
 
 
-@bp.post("/accounts/<int:user_id>/habilitations")
+@bp.post("/accounts/<id:user_id>/habilitations")
 def add_habilitation(user_id: int) -> Response | tuple[str, int]:
     actor = _actor()
     user = _admin().account(actor, user_id)
@@ -146,7 +146,7 @@ def add_habilitation(user_id: int) -> Response | tuple[str, int]:
     return _account_page(actor, user, AccountForm(obj=user, formdata=None), form, status=400)
 
 
-@bp.post("/habilitations/<int:habilitation_id>/end")
+@bp.post("/habilitations/<id:habilitation_id>/end")
 def end_habilitation(habilitation_id: int) -> Response:
     actor = _actor()
     _require_action()
@@ -154,7 +154,7 @@ def end_habilitation(habilitation_id: int) -> Response:
     return redirect(request.referrer or url_for("admin.accounts"))
 
 
-@bp.post("/habilitations/<int:habilitation_id>/mails")
+@bp.post("/habilitations/<id:habilitation_id>/mails")
 def toggle_mails(habilitation_id: int) -> Response:
     actor = _actor()
     _require_action()
@@ -162,7 +162,7 @@ def toggle_mails(habilitation_id: int) -> Response:
     return redirect(request.referrer or url_for("admin.accounts"))
 
 
-@bp.post("/accounts/<int:user_id>/<any(block, unblock, deactivate, reactivate):action>")
+@bp.post("/accounts/<id:user_id>/<any(block, unblock, deactivate, reactivate):action>")
 def change_state(user_id: int, action: str) -> Response:
     actor = _actor()
     _require_action()
@@ -174,7 +174,7 @@ def change_state(user_id: int, action: str) -> Response:
     return redirect(url_for("admin.account", user_id=user.id))
 
 
-@bp.post("/accounts/<int:user_id>/second-factor/reset")
+@bp.post("/accounts/<id:user_id>/second-factor/reset")
 def reset_second_factor(user_id: int) -> Response:
     """Support removes an authenticator app its owner lost (audited, mailed)."""
     actor = _actor()

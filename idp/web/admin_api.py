@@ -137,7 +137,7 @@ def add_habilitation(username: str) -> tuple[Response, int]:
     return jsonify(_habilitation(added)), 201
 
 
-@bp.delete("/habilitations/<int:habilitation_id>")
+@bp.delete("/habilitations/<id:habilitation_id>")
 def end_habilitation(habilitation_id: int) -> tuple[str, int]:
     _admin().end_habilitation(_actor(), habilitation_id)
     return "", 204
