@@ -87,6 +87,15 @@ class KeyLifecycle:
             .all()
         )
 
+    def published_ages(self) -> list[tuple[str, str, str, float]]:
+        """(kid, alg, state, seconds since activation or creation) of each published key."""
+        now = datetime.now(UTC)
+        return [
+            (k.kid, k.alg, k.state, (now - (k.activated_at or k.created_at)).total_seconds())
+            for k in self.list()
+            if k.state in ("next", "active", "retired")
+        ]
+
     def generate(self, alg: str, actor: str) -> SigningKey:
         """A new ``next`` key, published now, signing after the next rotation."""
         if alg not in SUPPORTED_ALGS:

@@ -29,6 +29,7 @@ from typing import Any
 
 import requests
 from joserfc import jwt
+from sqlalchemy import func, select
 
 from idp.accounts import users
 from idp.authn.sessions import SsoSession
@@ -148,6 +149,17 @@ class BackchannelLogout:
         if sid:
             claims["sid"] = sid
         return jwt.encode({"alg": alg, "kid": key.kid, "typ": "logout+jwt"}, claims, key)
+
+    def counts(self) -> dict[str, int]:
+        """Deliveries not made yet, by state: pending (never tried), failing, given up."""
+        session = self.ctx.db_session()
+        open_ = LogoutDelivery.delivered_at.is_(None) & LogoutDelivery.gave_up_at.is_(None)
+        count = select(func.count()).select_from(LogoutDelivery)
+        return {
+            "pending": session.scalar(count.where(open_, LogoutDelivery.attempts == 0)),
+            "failing": session.scalar(count.where(open_, LogoutDelivery.attempts > 0)),
+            "given_up": session.scalar(count.where(LogoutDelivery.gave_up_at.is_not(None))),
+        }
 
     def waiting(self, client_id: str | None = None) -> list[dict[str, Any]]:
         """Deliveries that failed and wait for a retry, oldest first (for the operator)."""

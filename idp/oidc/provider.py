@@ -11,7 +11,7 @@ import json
 from typing import Any
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
-from flask import Response, jsonify, request
+from flask import Response, jsonify
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -97,14 +97,16 @@ class Provider:
             db.commit()
 
     def token(self) -> Response:
-        response = self._respond(self.server.create_token_response)
+        oauth_request = self.server.create_oauth2_request(None)  # Authlib's view of the request
+        response = self._respond(lambda: self.server.create_token_response(oauth_request))
         if response.status_code == 200:
-            grant = request.form.get("grant_type", "")
+            grant = oauth_request.payload.grant_type or ""
             metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
-            retry_marker = refresh_retries.marker(request.headers)
+            retry_marker = refresh_retries.marker(oauth_request.headers)
             if grant == "refresh_token" and retry_marker:  # the whole answer, ID token included
+                presented = oauth_request.payload.data["refresh_token"]
                 refresh_retries.remember(
-                    self.ctx.store, request.form["refresh_token"], response.get_json(), retry_marker
+                    self.ctx.store, presented, response.get_json(), retry_marker
                 )
         return response
 

@@ -1,5 +1,16 @@
 """Durable storage (SQLAlchemy models, Alembic migrations) and the ephemeral store."""
 
+import redis
+import sqlalchemy.exc
+
 from idp.storage.database import db
 
-__all__ = ["db"]
+#: what a lost connection to PostgreSQL or Redis raises (a bad query is not among them)
+UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    sqlalchemy.exc.OperationalError,
+    sqlalchemy.exc.InterfaceError,
+)
+
+__all__ = ["UNAVAILABLE", "db"]

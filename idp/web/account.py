@@ -48,9 +48,6 @@ WEAK_MESSAGES = {
 }
 
 
-_changes = password_changes
-
-
 def _captchas():  # type: ignore[no-untyped-def]
     return current_app.extensions["idp.captcha"]
 
@@ -66,7 +63,7 @@ def forgot_password() -> Response | str | tuple[str, int]:
             )
         else:
             try:
-                _changes().request_reset(form.username.data)
+                password_changes().request_reset(form.username.data)
             except MailDeliveryError:
                 return _message(
                     _(
@@ -138,13 +135,13 @@ def _invalid_email_link() -> Response:
 @limiter.limit(login_limit, methods=["POST"])
 def reset_password(token: str) -> Response | str | tuple[str, int]:
     try:
-        user = _changes().reset_target(token)
+        user = password_changes().reset_target(token)
     except ResetLinkInvalidError:
         return _invalid_link()
     form = NewPasswordForm()
     if form.validate_on_submit():
         try:
-            _changes().reset(token, form.password.data, request.form.get("app_code", ""))
+            password_changes().reset(token, form.password.data, request.form.get("app_code", ""))
         except TotpCodeError:
             form.password.errors.append(
                 _("Le code de l'application d'authentification est incorrect.")
@@ -162,7 +159,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
         "reset_password.html",
         form=form,
         username=user.username,
-        needs_app_code=_changes().totp.is_enrolled(user),
+        needs_app_code=password_changes().totp.is_enrolled(user),
     ), (400 if form.errors else 200)
 
 
@@ -182,7 +179,7 @@ def account() -> Response | str | tuple[str, int]:
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            _changes().change(user, form.current.data, form.password.data)
+            password_changes().change(user, form.current.data, form.password.data)
         except InvalidCredentialsError:
             form.current.errors.append(_("Le mot de passe actuel est incorrect."))
         except WeakPasswordError as error:

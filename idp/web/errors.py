@@ -8,24 +8,15 @@ from __future__ import annotations
 import logging
 import secrets
 
-import redis
-import sqlalchemy.exc
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from idp.storage import db
+from idp.storage import UNAVAILABLE, db
 
 log = logging.getLogger("idp.web")
 RETRY_AFTER = 5
-#: what a lost connection to PostgreSQL or Redis raises (not a bad query: that is a 500)
-STORAGE_OUTAGES = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    sqlalchemy.exc.OperationalError,
-    sqlalchemy.exc.InterfaceError,
-)
 
 API_PREFIXES = (
     "/token",
@@ -113,7 +104,7 @@ def _unexpected(error: Exception) -> Response:
 
 
 def register(app: Flask) -> None:
-    for outage in STORAGE_OUTAGES:
+    for outage in UNAVAILABLE:
         app.register_error_handler(outage, _storage_unavailable)
     app.register_error_handler(CSRFError, _csrf_error)
     app.register_error_handler(HTTPException, _http_error)

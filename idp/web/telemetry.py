@@ -15,16 +15,12 @@ import logging
 import re
 import time
 import uuid
-from datetime import UTC, datetime
 
-from flask import Blueprint, Flask, Response, abort, g, request
-from sqlalchemy import func, select
+from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
 from idp import metrics
 from idp.log_redaction import redact
-from idp.storage import db
-from idp.storage.models import LogoutDelivery, SigningKey
 from idp.web.context import ctx
 
 bp = Blueprint("telemetry", __name__)
@@ -108,22 +104,9 @@ def scrape() -> Response:
 
 
 def _database_state() -> dict:
-    session = db.session
-    open_ = LogoutDelivery.delivered_at.is_(None) & LogoutDelivery.gave_up_at.is_(None)
-    pending, failing = (
-        session.scalar(select(func.count()).where(open_, LogoutDelivery.attempts == 0)),
-        session.scalar(select(func.count()).where(open_, LogoutDelivery.attempts > 0)),
-    )
-    given_up = session.scalar(select(func.count()).where(LogoutDelivery.gave_up_at.is_not(None)))
-    now = datetime.now(UTC)
-    keys = [
-        (k.kid, k.alg, k.state, (now - (k.activated_at or k.created_at)).total_seconds())
-        for k in session.scalars(
-            select(SigningKey).where(SigningKey.state.in_(("next", "active", "retired")))
-        )
-    ]
-    session.rollback()
-    return {
-        "deliveries": {"pending": pending, "failing": failing, "given_up": given_up},
-        "keys": keys,
+    state = {
+        "deliveries": current_app.extensions["idp.backchannel"].counts(),
+        "keys": current_app.extensions["idp.keys"].published_ages(),
     }
+    ctx().db_session().rollback()  # a scrape only reads
+    return state

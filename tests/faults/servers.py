@@ -85,3 +85,14 @@ class PostgresCluster:
         except subprocess.CalledProcessError:
             pass  # already stopped
         shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def refresh_once_back(rp, refresh_token: str, within: float = 5.0):  # noqa: ANN001, ANN201
+    """Refresh until the provider answers something else than 503, for ``within`` seconds
+    (what a module does after an outage); returns the last answer."""
+    deadline = time.monotonic() + within
+    answer = rp.refresh(refresh_token)
+    while answer.status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        answer = rp.refresh(refresh_token)
+    return answer
