@@ -98,16 +98,23 @@ class Provider:
 
     def token(self) -> Response:
         oauth_request = self.server.create_oauth2_request(None)  # Authlib's view of the request
-        response = self._respond(lambda: self.server.create_token_response(oauth_request))
-        if response.status_code == 200:
-            grant = oauth_request.payload.grant_type or ""
-            metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
+        grant = oauth_request.payload.grant_type or ""
+
+        def respond() -> Response:
+            response = self.server.create_token_response(oauth_request)
             retry_marker = refresh_retries.marker(oauth_request.headers)
-            if grant == "refresh_token" and retry_marker:  # the whole answer, ID token included
+            if response.status_code == 200 and grant == "refresh_token" and retry_marker:
+                # kept before the rotation commits: an instance dying between the two must
+                # not leave a rotation whose retry looks like reuse
                 presented = oauth_request.payload.data["refresh_token"]
                 refresh_retries.remember(
                     self.ctx.store, presented, response.get_json(), retry_marker
                 )
+            return response
+
+        response = self._respond(respond)
+        if response.status_code == 200:
+            metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
         return response
 
     def introspect(self) -> Response:
