@@ -6,10 +6,10 @@ right or wrong, so a solved captcha cannot be replayed.
 
 from __future__ import annotations
 
-import hmac
 import secrets
 from typing import Any
 
+from idp.authn.constant_time import same_text
 from idp.storage.ephemeral import EphemeralStore
 
 TTL = 600
@@ -51,7 +51,7 @@ class Captchas:
             return False
         data = self._store.consume(self._key(captcha_id))
         given = (attempt or "").strip().replace(" ", "")
-        return data is not None and hmac.compare_digest(data["answer"], given[:32])
+        return data is not None and same_text(data["answer"], given[:32])
 
     def _answer(self, captcha_id: str) -> str | None:
         if not captcha_id or len(captcha_id) > 64:

@@ -21,6 +21,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit
+from idp.authn.constant_time import same_text
 from idp.errors import IdpError
 from idp.keyring import kek as kek_module
 from idp.storage.ephemeral import EphemeralStore
@@ -132,7 +133,7 @@ class Totp:
         now = int(time.time())
         for drift in (0, -1, 1):
             at = now + drift * STEP
-            if hmac.compare_digest(totp.at(at), code):
+            if same_text(totp.at(at), code):
                 return at // STEP
         return None
 

@@ -7,6 +7,9 @@ import re
 
 import pytest
 
+from tests.factories import PASSWORD
+from tests.rp import csrf_token
+
 BROKEN_JWTS = [
     "a.b.c",
     "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
@@ -194,3 +197,22 @@ class TestWithProSanteConnect:
                         path, method=method, query_string=payload, headers=headers
                     )
                     assert_clean(response, method, path)
+
+
+@pytest.mark.parametrize("typed", ["é", "１２３４５６", "\u200b123456"])
+def test_found_non_ascii_codes_are_refused_not_a_500(app, client, rp, make, typed):
+    """hmac.compare_digest raises on non-ASCII text: the captcha and the app code used it on what
+    the browser typed (found by the hosted-form fuzzing)."""
+    from tests.functional.test_passwords import forgot_page
+
+    page, captcha_id = forgot_page(client)
+    forgot = client.post("/password/forgot", data={"csrf_token": csrf_token(page),
+                         "username": "x", "captcha_id": captcha_id, "captcha": typed})  # fmt: skip
+    assert forgot.status_code == 400 and "incorrect" in forgot.get_data(as_text=True)
+
+    make.user("tess")
+    rp.sign_in("tess")
+    page = client.get("/account/totp").get_data(as_text=True)
+    enrol = client.post("/account/totp", data={"csrf_token": csrf_token(page),
+                        "password": PASSWORD, "code": typed})  # fmt: skip
+    assert enrol.status_code == 400

@@ -388,6 +388,15 @@ def test_callback_from_another_browser_is_refused(app, make, walk, stand_in):
     assert other.back(callback).status_code == 400
 
 
+@pytest.mark.parametrize("state", ["é", "１２３", "\u200bx"])
+def test_found_non_ascii_state_is_a_400(client, walk, state):
+    """hmac.compare_digest raised on non-ASCII text: a 500 before (hosted-form fuzzing)."""
+    walk.start()  # this browser now holds a state
+    assert (
+        client.get("/psc/callback", query_string={"state": state, "code": "x"}).status_code == 400
+    )
+
+
 def test_hostile_callback_input_is_a_400(client):
     for query_string in ("state=" + "x" * 5000, "code=\u0000", "error=" + "<script>" * 50, ""):
         response = client.get("/psc/callback?" + query_string)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from urllib.parse import urlencode
 
 from hypothesis import strategies as st
 
@@ -124,3 +125,8 @@ content_types = st.sampled_from(
         "",
     ]
 )
+
+
+def encode(fields: list[tuple[str, str]]) -> bytes:
+    """A form body as a hostile client writes it: any text, lone surrogates included."""
+    return urlencode(fields, encoding="utf-8", errors="surrogatepass").encode("utf-8", "replace")

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from idp import metrics
 from idp.accounts import habilitations, users
 from idp.accounts.users import AccountDeactivatedError
+from idp.authn.constant_time import same_text
 from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
 from idp.authn.login import NoValidHabilitationError
 from idp.authn.psc import links
@@ -100,7 +101,7 @@ class PscFederation:
         state = args.get("state") or ""
         if not state or len(state) > 200:
             raise PscRejectedError("state missing from the callback")
-        if not browser_state or not secrets.compare_digest(state, browser_state):
+        if not browser_state or not same_text(browser_state, state):
             raise PscRejectedError("state does not belong to this browser")
         record = self._store.consume(self._state_key(state))
         if record is None:
