@@ -46,14 +46,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """The cluster test uses PostgreSQL, Redis and nginx whatever the backend: it runs once,
-    in the ``--backend=services`` pass, and is deselected (not skipped) in the other."""
+    """``--long`` lifts the per-test timeout. The tests that use PostgreSQL and Redis (and
+    nginx) whatever the backend run once, in the ``--backend=services`` pass, and are
+    deselected (not skipped) in the other."""
+    if config.getoption("--long"):  # a long fuzzing run takes the time it needs
+        for item in items:
+            item.add_marker(pytest.mark.timeout(0))
     if config.getoption("--backend") == "services":
         return
-    cluster = [item for item in items if item.get_closest_marker("cluster")]
-    if cluster:
-        config.hook.pytest_deselected(items=cluster)
-        items[:] = [item for item in items if not item.get_closest_marker("cluster")]
+    once = [item for item in items if _services_only(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not _services_only(item)]
+
+
+def _services_only(item: pytest.Item) -> bool:
+    return any(item.get_closest_marker(name) for name in ("cluster", "services_only"))
 
 
 @pytest.fixture(scope="session")
