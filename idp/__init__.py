@@ -13,7 +13,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from idp import log_format
+from idp import clock, log_format
 from idp.accounts.administration import Administration
 from idp.authn.account_security import AccountSecurity
 from idp.authn.app_enrolment import AuthenticatorApps
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     _configure(app, settings)
     db.init_app(app)
     store = store or create_store(settings.redis_url)
+    clock.follow(store.time if store.shared else None)
     sessions = SessionService(store, settings.sso_session_ttl)
     passwords = Passwords(
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
@@ -198,7 +199,11 @@ def _configure(app: Flask, settings: Settings) -> None:
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.issuer_is_https,
-        WTF_CSRF_TIME_LIMIT=settings.pending_request_ttl,
+        # A form's token lives as long as the browser's session cookie, whose signature is
+        # checked on the shared clock; Flask-WTF would check the token's own age against
+        # this machine's clock, and refuse a form rendered by an instance whose clock is ahead.
+        WTF_CSRF_TIME_LIMIT=None,
+        PERMANENT_SESSION_LIFETIME=settings.sso_session_ttl,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         TESTING=settings.environment == "testing",
         JSON_SORT_KEYS=False,

@@ -79,7 +79,8 @@ def outcomes(
 
 
 class DatabaseGauges:
-    """Gauges read from the database at each scrape (they are state, not events)."""
+    """Gauges read at each scrape (they are state, not events): the database's, and how far
+    the answering process's machine clock is from the shared clock."""
 
     def __init__(self, read: Callable[[], dict[str, Any]]) -> None:
         self._read = read
@@ -100,6 +101,11 @@ class DatabaseGauges:
         for kid, alg, key_state, age in state["keys"]:
             ages.add_metric([kid, alg, key_state], age)
         yield ages
+        yield GaugeMetricFamily(
+            "idp_clock_offset_seconds",
+            "Shared clock minus this machine's clock (keep it near 0 with NTP)",
+            value=state["clock_offset"],
+        )
 
 
 def exposition(database: DatabaseGauges) -> tuple[bytes, str]:

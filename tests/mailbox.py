@@ -48,6 +48,20 @@ class Outbox(Mailbox):
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
+    def _files(self) -> list[Path]:
+        return sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
+
     def all(self) -> list[EmailMessage]:
-        files = sorted(self.folder.glob("*.eml")) if self.folder.exists() else []
-        return [message_from_bytes(f.read_bytes(), policy=policy.default) for f in files]
+        return [_read(f) for f in self._files()]
+
+    def latest(self, to: str | None = None) -> EmailMessage:
+        """Read from the newest file back (a long fuzzing run leaves thousands)."""
+        for file in reversed(self._files()):
+            message = _read(file)
+            if to is None or message["To"] == to:
+                return message
+        raise AssertionError(f"no mail in {self!r}" + (f" to {to}" if to else ""))
+
+
+def _read(file: Path) -> EmailMessage:
+    return message_from_bytes(file.read_bytes(), policy=policy.default)

@@ -25,6 +25,7 @@ from typing import Any
 from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import audit, habilitations, users
 from idp.accounts.directory import (
     establishment_by_finess,
@@ -459,7 +460,7 @@ class Administration:
         self.require_place(actor, habilitation.establishment_id, owner)
         self.require_manage(actor, owner)
         if habilitation.ended_at is None:
-            habilitation.ended_at = datetime.now(UTC)
+            habilitation.ended_at = clock.utcnow()
             habilitation.ended_by = actor.username
             user = session.get(User, habilitation.user_id)
             self._audit(

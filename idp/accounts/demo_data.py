@@ -3,10 +3,11 @@ module, two referents per establishment (one short, to show the warning) and sup
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import directory, users
 from idp.authn.passwords import Passwords
 from idp.storage.models import Establishment, Habilitation, Profile, User
@@ -164,8 +165,8 @@ def _grant(session: Session, user: User, profile: Profile, place: Establishment)
             user_id=user.id,
             profile_id=profile.id,
             establishment_id=place.id,
-            valid_from=date.today() - timedelta(days=30),
-            valid_to=date.today() + timedelta(days=700),
+            valid_from=clock.today() - timedelta(days=30),
+            valid_to=clock.today() + timedelta(days=700),
             receives_mails=True,
             created_by="system",
         )

@@ -6,17 +6,18 @@ profile there. Ended habilitations are kept ("Supprimée le") for the history.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.storage.models import Establishment, Habilitation, User, valid_period
 
 
 def today() -> date:
-    return datetime.now(UTC).date()
+    return clock.today()
 
 
 def of_user(session: Session, user: User) -> list[Habilitation]:

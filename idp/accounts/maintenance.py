@@ -7,11 +7,12 @@ repeated, change each account once and record it once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, func, or_, update
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import audit, habilitations
 from idp.storage.models import JobRun, LogoutDelivery, RefreshToken, RememberedDevice, User
 
@@ -23,7 +24,7 @@ def run(
     session: Session, end_access: Callable[[User], None], inactivity_days: int
 ) -> dict[str, int]:
     counts = {"deactivated_no_habilitation": 0, "deactivated_inactive": 0}
-    cutoff = datetime.now(UTC) - timedelta(days=inactivity_days)
+    cutoff = clock.utcnow() - timedelta(days=inactivity_days)
     for user in session.query(User).filter(User.is_active.is_(True)).all():
         if habilitations.has_ended_all(session, user):
             reason, key = (
@@ -44,7 +45,7 @@ def run(
 def purge(session: Session) -> dict[str, int]:
     """Delete what expired: refresh tokens and remembered browsers a day after their end,
     back-channel deliveries and scheduler records after their retention."""
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     counts = {
         "purged_refresh_tokens": session.execute(
             delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))

@@ -6,12 +6,13 @@ import re
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import audit
 from idp.accounts.usernames import username_key
 from idp.authn.passwords import InvalidCredentialsError, Passwords
@@ -111,7 +112,7 @@ def authenticate_password(
 
 
 def is_blocked(user: User) -> bool:
-    return user.blocked_until is not None and user.blocked_until > datetime.now(UTC)
+    return user.blocked_until is not None and user.blocked_until > clock.utcnow()
 
 
 def block(session: Session, username: str, seconds: int, actor: str = audit.SYSTEM) -> bool:
@@ -119,7 +120,7 @@ def block(session: Session, username: str, seconds: int, actor: str = audit.SYST
     user = get_by_username(session, username[:150])
     if user is None or is_blocked(user):
         return False
-    user.blocked_until = datetime.now(UTC) + timedelta(seconds=seconds)
+    user.blocked_until = clock.utcnow() + timedelta(seconds=seconds)
     audit.record(
         session,
         actor,
@@ -145,7 +146,7 @@ def has_accepted_charter(user: User, version: str) -> bool:
 def accept_charter(session: Session, user: User, version: str) -> None:
     """Record the acceptance of the conditions of use ("Charte validée"); the caller commits."""
     user.charter_version = version
-    user.charter_accepted_at = datetime.now(UTC)
+    user.charter_accepted_at = clock.utcnow()
     audit.record(
         session,
         user.username,
@@ -198,7 +199,7 @@ def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None
         return None
     width = len(fields(TokenHolder)) - 1
     active, first_period = offset + width, offset + width + 1
-    today = datetime.now(UTC).date()
+    today = clock.utcnow().date()
     periods = [row[first_period:] for row in rows if row[first_period] is not None]
     allowed = bool(rows[0][active]) and (
         not periods or any(valid_period(*period, today) for period in periods)

@@ -9,14 +9,13 @@ relying party asked for a fresh one (step-up).
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 
 from sqlalchemy.orm import Session
 
-from idp import metrics
+from idp import clock, metrics
 from idp.accounts import habilitations, users
 from idp.authn.context import (
     ACR_EMAIL_OTP,
@@ -130,7 +129,7 @@ class PasswordLogin:
             raise NoValidHabilitationError(user.username)
         # one transaction for the reads and the writes of a login (a rehash, last_login_at,
         # the remembered device): each extra round trip was measurable (bench/RESULTS.md)
-        user.last_login_at = datetime.now(UTC)
+        user.last_login_at = clock.utcnow()
         enrolled = self.totp.is_enrolled(user)
         needed = enrolled or second_factor_needed(user, self._mandatory_from)
         asks_code = fresh_second_factor or needed
@@ -210,7 +209,7 @@ class PasswordLogin:
 
     def _finish(self, user: User, amr: list[str], acr: str, user_agent: str) -> LoginStep:
         session = self._db_session()
-        cookie = self.devices.remember(session, user, amr, acr, int(time.time()), user_agent)
+        cookie = self.devices.remember(session, user, amr, acr, clock.seconds(), user_agent)
         session.commit()
         return LoginStep(
             self._sessions.start(user.id, amr, acr),

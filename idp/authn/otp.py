@@ -12,9 +12,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from dataclasses import asdict, dataclass
 
+from idp import clock
 from idp.errors import IdpError
 from idp.mail import MailDeliveryError, Mailer, render
 from idp.storage.ephemeral import EphemeralStore
@@ -112,7 +112,7 @@ class EmailOtp:
             email=user.email,
             name=f"{user.given_name} {user.family_name}".strip() or user.username,
             code_mac="",
-            expires=int(time.time()) + self.ttl,
+            expires=clock.seconds() + self.ttl,
         )
         self._send_new_code(challenge)
         return challenge
@@ -126,7 +126,7 @@ class EmailOtp:
     def resend(self, challenge_id: str | None) -> Challenge:
         """A fresh code (the previous one stops working), within the cooldown and the cap."""
         challenge = self._require(challenge_id)
-        now = int(time.time())
+        now = clock.seconds()
         if challenge.sends >= self.max_sends:
             raise ResendLimitError()
         if challenge.delivered and now - challenge.last_sent < self.cooldown:
@@ -155,7 +155,7 @@ class EmailOtp:
 
     def _send_new_code(self, challenge: Challenge) -> None:
         code = f"{secrets.randbelow(10**6):06d}"
-        now = int(time.time())
+        now = clock.seconds()
         challenge.code_mac = self._mac(challenge.id, code)
         challenge.sends += 1
         challenge.last_sent = now
@@ -173,7 +173,7 @@ class EmailOtp:
 
     def _require(self, challenge_id: str | None) -> Challenge:
         challenge = self.get(challenge_id)
-        if challenge is None or challenge.remaining_seconds(int(time.time())) <= 0:
+        if challenge is None or challenge.remaining_seconds(clock.seconds()) <= 0:
             raise ChallengeExpiredError()
         return challenge
 

@@ -10,12 +10,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from idp import clock
+from idp.clock import SharedClockSigner
 from idp.storage.models import RememberedDevice, User
 
 COOKIE_PREFIX = "idp_device_"
@@ -44,7 +46,9 @@ class Remembered:
 
 class RememberedDevices:
     def __init__(self, secret_key: str, ttl: int) -> None:
-        self._serializer = URLSafeTimedSerializer(secret_key, salt="idp.remembered-device")
+        self._serializer = URLSafeTimedSerializer(
+            secret_key, salt="idp.remembered-device", signer=SharedClockSigner
+        )
         self.ttl = ttl
 
     def remember(
@@ -66,7 +70,7 @@ class RememberedDevices:
                 acr=acr,
                 authenticated_at=authenticated_at,
                 user_agent=summarize_user_agent(user_agent)[:200],
-                expires_at=datetime.now(UTC) + timedelta(seconds=self.ttl),
+                expires_at=clock.utcnow() + timedelta(seconds=self.ttl),
             )
         )
         return self._serializer.dumps({"d": device_id, "s": user.subject})
@@ -86,12 +90,12 @@ class RememberedDevices:
             .filter_by(device_hash=_digest(str(data.get("d"))), user_id=user.id)
             .one_or_none()
         )
-        if record is None or record.revoked_at or record.expires_at <= datetime.now(UTC):
+        if record is None or record.revoked_at or record.expires_at <= clock.utcnow():
             return None
         return Remembered(record.amr, record.acr, record.authenticated_at)
 
     def list_for(self, session: Session, user: User) -> list[RememberedDevice]:
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         return (
             session.query(RememberedDevice)
             .filter(
@@ -112,7 +116,7 @@ class RememberedDevices:
                 RememberedDevice.user_id == user.id,
                 RememberedDevice.revoked_at.is_(None),
             )
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=clock.utcnow())
         )
         return bool(result.rowcount)
 
@@ -121,7 +125,7 @@ class RememberedDevices:
         result = session.execute(
             update(RememberedDevice)
             .where(RememberedDevice.user_id == user.id, RememberedDevice.revoked_at.is_(None))
-            .values(revoked_at=datetime.now(UTC))
+            .values(revoked_at=clock.utcnow())
         )
         return int(result.rowcount or 0)
 

@@ -12,12 +12,11 @@ to announce logouts to relying parties).
 from __future__ import annotations
 
 import secrets
-import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from idp import metrics
+from idp import clock, metrics
 from idp.storage.ephemeral import EphemeralStore
 
 
@@ -35,7 +34,7 @@ class SsoSession:
     started: float = 0.0
 
     def age(self, now: int | None = None) -> int:
-        return (now or int(time.time())) - self.auth_time
+        return (now or clock.seconds()) - self.auth_time
 
 
 class SessionService:
@@ -59,11 +58,11 @@ class SessionService:
         session = SsoSession(
             sid=secrets.token_urlsafe(32),
             user_id=user_id,
-            auth_time=int(time.time()),
+            auth_time=clock.seconds(),
             amr=amr,
             acr=acr,
             psc=psc,
-            started=time.time(),
+            started=clock.now(),
         )
         self._save(session)
         metrics.SESSIONS.labels(acr).inc()
@@ -72,7 +71,7 @@ class SessionService:
 
     def end_all(self, user_id: int) -> int:
         """Log an account out everywhere (password change, "sign out everywhere", blocking)."""
-        self._store.put(self._cutoff_key(user_id), {"at": time.time()}, self._ttl)
+        self._store.put(self._cutoff_key(user_id), {"at": clock.now()}, self._ttl)
         index = self._store.consume(self._user_key(user_id)) or {"sids": []}
         ended = [self._consume(sid) for sid in index["sids"]]
         self._announce([s for s in ended if s is not None])

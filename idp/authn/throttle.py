@@ -13,8 +13,8 @@ Unknown usernames are counted the same way, so the answers never reveal whether 
 from __future__ import annotations
 
 import hashlib
-import time
 
+from idp import clock
 from idp.errors import IdpError
 from idp.storage.ephemeral import EphemeralStore
 
@@ -48,7 +48,7 @@ class LoginThrottle:
         if count < self.after:
             return
         delay = min(2 ** (count - self.after + 1), self.max_delay)
-        wait = int((last or {"at": time.time()})["at"] + delay - time.time()) + 1
+        wait = int((last or {"at": clock.now()})["at"] + delay - clock.now()) + 1
         if wait > 0:
             raise ThrottledError(wait)
 
@@ -59,7 +59,7 @@ class LoginThrottle:
         read-then-write lost some, and let a fast attacker under the thresholds)."""
         key = self._pair(username, source)
         count = self._store.incr(key, WINDOW)
-        self._store.put(key + ":last", {"at": time.time()}, WINDOW)
+        self._store.put(key + ":last", {"at": clock.now()}, WINDOW)
         if count > self.per_source:
             return 0
         return self._store.incr(self._account(username), WINDOW)

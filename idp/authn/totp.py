@@ -11,15 +11,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pyotp
 import segno
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import audit
 from idp.authn.constant_time import same_text
 from idp.errors import IdpError
@@ -130,7 +129,7 @@ class Totp:
     def _matching_step(self, secret: str, code: str) -> int | None:
         code = (code or "").strip().replace(" ", "")
         totp = pyotp.TOTP(secret)
-        now = int(time.time())
+        now = clock.seconds()
         for drift in (0, -1, 1):
             at = now + drift * STEP
             if same_text(totp.at(at), code):
@@ -157,7 +156,7 @@ class Totp:
                 RecoveryCode.code_hash == self._hash(code),
                 RecoveryCode.used_at.is_(None),
             )
-            .values(used_at=datetime.now(UTC))
+            .values(used_at=clock.utcnow())
         )
         if result.rowcount == 1:
             audit.record(

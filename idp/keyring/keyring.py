@@ -12,12 +12,13 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from joserfc.jwk import ECKey, Key, KeySet, OKPKey, RSAKey
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.errors import IdpError
 from idp.keyring import kek as kek_module
 from idp.storage.models import SigningKey
@@ -48,7 +49,7 @@ def is_published(row: SigningKey, now: datetime | None = None) -> bool:
     """next and active keys, and retired ones until their tokens can no longer be valid."""
     if row.state in ("next", "active"):
         return True
-    now = now or datetime.now(UTC)
+    now = now or clock.utcnow()
     return row.state == "retired" and row.unpublish_at is not None and row.unpublish_at > now
 
 
@@ -80,7 +81,7 @@ class Keyring:
             state=state,
             public_jwk=jwk.as_dict(private=False),
             private_jwk_encrypted=kek_module.encrypt(self._kek, private, kid.encode()),
-            activated_at=datetime.now(UTC) if state == "active" else None,
+            activated_at=clock.utcnow() if state == "active" else None,
         )
         self._session().add(record)
         self._loaded_at = -1e9

@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from idp import clock
 from idp.accounts import audit
 from idp.keyring import kek as kek_module
 from idp.keyring.keyring import SUPPORTED_ALGS, Keyring, KeyringError, is_published
@@ -89,7 +90,7 @@ class KeyLifecycle:
 
     def published_ages(self) -> list[tuple[str, str, str, float]]:
         """(kid, alg, state, seconds since activation or creation) of each published key."""
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         return [
             (k.kid, k.alg, k.state, (now - (k.activated_at or k.created_at)).total_seconds())
             for k in self.list()
@@ -126,7 +127,7 @@ class KeyLifecycle:
         if row.state == "active":
             self._rotate_one(row.alg, actor, force=False)
         elif row.state == "next":
-            now = datetime.now(UTC)
+            now = clock.utcnow()
             self._transition(row.kid, "next", state="retired", retired_at=now, unpublish_at=now)
             audit.record(self._db_session(), actor, "key.retired", f"key:{kid}")
             self._commit()
@@ -148,7 +149,7 @@ class KeyLifecycle:
                     f"{kid} is the only {row.alg} key that can sign: `idp keys generate --alg "
                     f"{row.alg}` first, then revoke (the new key takes over at once)"
                 )
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         self._transition(
             kid, row.state, state="revoked", revoked_at=now, revoke_reason=reason.strip()[:200]
         )
@@ -186,14 +187,14 @@ class KeyLifecycle:
                 f"no next {alg} key: `idp keys generate --alg {alg}`, then rotate after "
                 f"{self.timing.jwks_max_age} s (one JWKS cache lifetime)"
             )
-        age = (datetime.now(UTC) - upcoming.created_at).total_seconds()
+        age = (clock.utcnow() - upcoming.created_at).total_seconds()
         if age < self.timing.jwks_max_age and not force:
             raise RotationRefusedError(
                 f"next {alg} key {upcoming.kid} has been published for {int(age)} s only: "
                 f"relying parties may cache the JWKS {self.timing.jwks_max_age} s; rotate later "
                 f"(or --force in an emergency)"
             )
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         current = self._active_of(alg)
         if current is not None:
             self._transition(
@@ -240,7 +241,7 @@ class KeyLifecycle:
         current = self._active_of(alg)
         if current is None or current.activated_at is None:
             return True
-        return datetime.now(UTC) - current.activated_at >= timedelta(days=self.timing.rotation_days)
+        return clock.utcnow() - current.activated_at >= timedelta(days=self.timing.rotation_days)
 
     def _require(self, kid: str) -> SigningKey:
         row = self._db_session().get(SigningKey, kid)

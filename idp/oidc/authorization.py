@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import secrets
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from authlib.oidc.core.errors import (
     RequestURINotSupportedError,
 )
 
+from idp import clock
 from idp.accounts import users
 from idp.authn.sessions import SsoSession
 from idp.oidc import acr as acr_values
@@ -107,7 +107,7 @@ class AuthorizationService:
             return 0
 
     def mark_login_done(self, pending: PendingRequest) -> None:
-        pending.login_done_at = int(time.time())
+        pending.login_done_at = clock.seconds()
         self.save_pending(pending)
 
     # --- the decision -----------------------------------------------------------------
@@ -206,7 +206,7 @@ class AuthorizationService:
         )
         if "login" in prompts and not fresh:
             return True
-        if max_age is not None and int(time.time()) - principal.auth_time > max_age:
+        if max_age is not None and clock.seconds() - principal.auth_time > max_age:
             return not fresh
         if acr_values.meets(principal.acr, wanted_acr):
             return False
@@ -232,7 +232,7 @@ class AuthorizationService:
             pending = PendingRequest(
                 id=secrets.token_urlsafe(24),
                 params=[list(p) for p in params],
-                created=int(time.time()),
+                created=clock.seconds(),
             )
             self.save_pending(pending)
         return pending

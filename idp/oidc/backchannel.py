@@ -31,6 +31,7 @@ import requests
 from joserfc import jwt
 from sqlalchemy import func, select
 
+from idp import clock
 from idp.accounts import users
 from idp.authn.sessions import SsoSession
 from idp.oidc.context import ProviderContext
@@ -60,7 +61,7 @@ class BackchannelLogout:
         """A delivery per (ended session × module with a back-channel URI), tried at once:
         the one the session's expiry scheduled, brought forward, or a new one."""
         session = self.ctx.db_session()
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         rows = []
         for sso in ended:
             scheduled = {
@@ -114,7 +115,7 @@ class BackchannelLogout:
         ``retry_now`` also retries, ahead of their delay, deliveries that failed (a module is
         back up); it never sends the logout of a session that has not ended."""
         session = self.ctx.db_session()
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         when = LogoutDelivery.next_attempt_at <= now
         if retry_now:
             when = when | (LogoutDelivery.attempts > 0)
@@ -135,7 +136,7 @@ class BackchannelLogout:
         wanted = client.id_token_signed_response_alg
         alg = wanted if wanted in self.ctx.keyring.algorithms() else "RS256"
         key = self.ctx.keyring.signing_key(alg)
-        now = int(time.time())
+        now = clock.seconds()
         claims: dict[str, Any] = {
             "iss": self.ctx.issuer,
             "aud": client.client_id,
@@ -236,11 +237,11 @@ class BackchannelLogout:
         for row in rows:
             client = self.ctx.clients.get(row.client_id)
             if client is None:
-                row.gave_up_at, row.last_error = datetime.now(UTC), "client deleted"
+                row.gave_up_at, row.last_error = clock.utcnow(), "client deleted"
                 continue
             error = self._post(row.uri, self.logout_token(client, row.subject, row.sid))
             row.attempts += 1
-            now = datetime.now(UTC)
+            now = clock.utcnow()
             if not error:
                 row.delivered_at = now
                 continue

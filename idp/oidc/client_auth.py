@@ -9,7 +9,6 @@ not open ours).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from authlib.oauth2.rfc6749 import InvalidClientError
@@ -18,6 +17,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from idp import clock
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import digest
 
@@ -40,7 +40,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
     def validate_jti(self, claims: Any, jti: Any) -> bool:
         if not isinstance(jti, str) or not jti or len(jti) > 256:
             return False
-        remaining = int(claims["exp"]) - int(time.time())
+        remaining = int(claims["exp"]) - clock.seconds()
         if remaining > MAX_ASSERTION_LIFETIME:
             return False
         ttl = max(remaining, 0) + self.leeway + 1

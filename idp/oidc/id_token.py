@@ -6,11 +6,11 @@ names the active key, and ``azp``, ``auth_time``, ``acr``, ``amr``, ``at_hash`` 
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from authlib.oidc.core import grants as oidc_grants
 
+from idp import clock
 from idp.oidc.claims import user_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
@@ -31,7 +31,7 @@ class _IdTokenMixin:
         return {"alg": alg, "kid": str(self.ctx.keyring.signing_key(alg).kid), "typ": "JWT"}
 
     def get_client_claims(self, client: Any) -> dict[str, Any]:
-        now = int(time.time())
+        now = clock.seconds()
         return {
             "iss": self.ctx.issuer,
             "aud": [client.get_client_id()],

@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import secrets
-import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,6 +20,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from sqlalchemy import bindparam, insert, select, update
 
+from idp import clock
 from idp.accounts import users
 from idp.accounts.users import TokenHolder
 from idp.oidc.claims import habilitation_claims
@@ -77,9 +77,13 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return user.amr if isinstance(user, Principal) else None
 
     def get_extra_claims(self, client: Any, grant_type: str, user: Any, scope: str) -> dict:
+        """Also ``iat`` and ``exp`` again, on the shared clock (Authlib reads this machine's)."""
+        now = clock.seconds()
+        extra: dict[str, Any] = {"iat": now, "exp": now + self._get_expires_in(client, grant_type)}
         if not isinstance(user, Principal):
-            return {}
-        extra: dict[str, Any] = {"sid": user.sid} if user.sid else {}
+            return extra
+        if user.sid:
+            extra["sid"] = user.sid
         scopes = (scope or "").split()
         if "profile" in scopes:  # what modules decide on; names and email stay in userinfo
             extra["profession"] = user.user.profession
@@ -111,7 +115,7 @@ class AccessToken(dict, TokenMixin):
         return int(self["exp"] - self["iat"])
 
     def is_expired(self) -> bool:
-        return self["exp"] <= time.time()
+        return self["exp"] <= clock.now()
 
     def is_revoked(self) -> bool:
         return self.revoked
@@ -184,7 +188,7 @@ def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:
     """End every grant of a person: refresh families, and access tokens issued until now."""
     ctx.store.put(
         f"idp:revoked-before:{user.subject}",
-        {"at": int(time.time())},
+        {"at": clock.seconds()},
         ctx.settings.access_token_ttl + 60,
     )
     families = (
@@ -206,7 +210,7 @@ def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
         return
     ttl = ctx.settings.access_token_ttl + 60
     for sid in sids:
-        ctx.store.put(f"idp:revoked-sid:{sid}", {"at": int(time.time())}, ttl)
+        ctx.store.put(f"idp:revoked-sid:{sid}", {"at": clock.seconds()}, ttl)
     families = (
         ctx.db_session()
         .query(RefreshToken.family_id)
@@ -224,8 +228,8 @@ def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:
 
 
 def revoke_access_token(ctx: ProviderContext, token: AccessToken) -> None:
-    ttl = max(1, int(token["exp"] - time.time()) + 1)
-    ctx.store.put(f"idp:revoked-jti:{token['jti']}", {"at": int(time.time())}, ttl)
+    ttl = max(1, int(token["exp"] - clock.now()) + 1)
+    ctx.store.put(f"idp:revoked-jti:{token['jti']}", {"at": clock.seconds()}, ttl)
 
 
 def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
@@ -236,7 +240,7 @@ def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
     session.execute(
         update(RefreshToken)
         .where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-        .values(revoked_at=datetime.now(UTC))
+        .values(revoked_at=clock.utcnow())
     )
     session.commit()
 
@@ -251,7 +255,7 @@ def refresh_token_row(
 ) -> dict[str, Any]:
     """The stored form of a token response's refresh token (hashed, never the token); it
     expires after ``refresh_token_ttl`` unused, and never after its family's end."""
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     expires = min(
         now + timedelta(seconds=ctx.settings.refresh_token_ttl),
         datetime.fromtimestamp(family_end(ctx, principal.auth_time), UTC),
@@ -361,7 +365,7 @@ def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
 
 
 def is_refresh_token_usable(record: RefreshToken, family_ends_at: int | None = None) -> bool:
-    now = datetime.now(UTC)
+    now = clock.utcnow()
     return (
         record.used_at is None
         and record.revoked_at is None

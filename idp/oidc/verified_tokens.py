@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import time
 from typing import Any
+
+from idp import clock
 
 #: bounded: a worker's memory budget is 150 MB and a token's claims can hold habilitations
 MAX_ENTRIES = 4096
@@ -31,14 +32,14 @@ class VerifiedTokens:
     def get(self, token: str) -> tuple[str, dict[str, Any]] | None:
         """(kid, claims) of a token verified before and not yet expired."""
         entry = self._entries.get(self._key(token))
-        if entry is None or entry[1]["exp"] <= time.time():
+        if entry is None or entry[1]["exp"] <= clock.now():
             return None
         return entry
 
     def put(self, token: str, kid: str, claims: dict[str, Any]) -> None:
         with self._lock:
             if len(self._entries) >= self._max:
-                now = time.time()
+                now = clock.now()
                 self._entries = {k: v for k, v in self._entries.items() if v[1]["exp"] > now}
                 while len(self._entries) >= self._max:  # all live: drop the oldest
                     del self._entries[next(iter(self._entries))]

@@ -57,6 +57,11 @@ class EphemeralStore(ABC):
     def ping(self) -> None:
         """Raise if the backend cannot be reached."""
 
+    def time(self) -> float | None:
+        """The clock every process sharing this store agrees on (``idp.clock`` follows it);
+        None when the store is this process's own."""
+        return None
+
 
 def _check_ttl(ttl: int) -> int:
     if ttl <= 0:
@@ -169,6 +174,10 @@ class RedisStore(EphemeralStore):
 
     def ping(self) -> None:
         self._redis.ping()
+
+    def time(self) -> float:
+        seconds, microseconds = self._redis.time()
+        return seconds + microseconds / 1_000_000
 
 
 def create_store(redis_url: str) -> EphemeralStore:

@@ -24,11 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from idp import clock
 from idp.storage.database import db
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC)
+    return clock.utcnow()
 
 
 class UtcDateTime(db.TypeDecorator):  # type: ignore[name-defined]

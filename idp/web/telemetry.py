@@ -19,7 +19,7 @@ import uuid
 from flask import Blueprint, Flask, Response, abort, current_app, g, request
 from werkzeug.exceptions import HTTPException
 
-from idp import metrics
+from idp import clock, metrics
 from idp.log_redaction import redact
 from idp.web.context import ctx
 
@@ -107,6 +107,7 @@ def _database_state() -> dict:
     state = {
         "deliveries": current_app.extensions["idp.backchannel"].counts(),
         "keys": current_app.extensions["idp.keys"].published_ages(),
+        "clock_offset": clock.offset(),
     }
     ctx().db_session().rollback()  # a scrape only reads
     return state

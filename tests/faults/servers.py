@@ -1,18 +1,28 @@
 """Servers of a fault test's own, so that stopping them disturbs no other test: a
-redis-server, and a PostgreSQL cluster (initdb in a temporary folder, run as the
-``postgres`` system user since PostgreSQL refuses root)."""
+redis-server, a PostgreSQL cluster (initdb in a temporary folder, run as the ``postgres``
+system user since PostgreSQL refuses root), and ``idp serve`` processes on a database of
+their own."""
 
 from __future__ import annotations
 
 import glob
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import psycopg
 import redis
+
+from tests.backends import POSTGRES_ADMIN_URL, REDIS_URL
+from tests.e2e.conftest import IDP, _wait_until_up, free_port
+from tests.smtp import SmtpServer
 
 
 class RedisServer:
@@ -96,3 +106,81 @@ def refresh_once_back(rp, refresh_token: str, within: float = 5.0):  # noqa: ANN
         time.sleep(0.2)
         answer = rp.refresh(refresh_token)
     return answer
+
+
+@dataclass
+class LiveProvider:
+    """``idp serve`` in its own process group, so that SIGKILL takes every process of it."""
+
+    port: int
+    env: dict[str, str]
+    log: Path
+    database: str
+    outbox: SmtpServer
+    process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def idp(self, *args: str) -> str:
+        done = subprocess.run(
+            [*IDP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True
+        )
+        return done.stdout
+
+    def start(self) -> None:
+        with open(self.log, "a") as log:
+            self.process = subprocess.Popen(
+                [*IDP, "serve", "--port", str(self.port), "--workers", "1"],
+                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            )  # fmt: skip
+        _wait_until_up(self.url, self.process, self.log)
+
+    def kill(self) -> None:
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.kill()
+
+    def another(self, log: Path, **env: str) -> LiveProvider:
+        """A second instance of the same provider (same database, store, keys and issuer)."""
+        return replace(self, port=free_port(), env={**self.env, **env}, log=log, process=None)
+
+    def sql(self, query: str, *params: object) -> list[tuple]:
+        with psycopg.connect(self.database) as conn:
+            return conn.execute(query, params).fetchall()
+
+
+@contextmanager
+def live_provider(folder: Path, database: str) -> Iterator[LiveProvider]:
+    """An initialised provider (not started) on a new PostgreSQL database and a Redis
+    database of its own, mailing to a local SMTP server; killed after."""
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    redis_url = f"{REDIS_URL}/{8 + int(database.rsplit('_', 1)[1])}"
+    redis.Redis.from_url(redis_url).flushdb()
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{database}"
+    smtp = SmtpServer().start()
+    port = free_port()
+    env = {
+        **os.environ,
+        "IDP_ISSUER": f"http://127.0.0.1:{port}",
+        "IDP_INSTANCE_DIR": str(folder / "instance"),
+        "IDP_KEY_ENCRYPTION_KEY_FILE": str(folder / "kek"),
+        "IDP_DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://"),
+        "IDP_REDIS_URL": redis_url,
+        "IDP_SMTP_URL": smtp.url,
+        "IDP_ARGON2_MEMORY_COST": "1024",
+        "IDP_ARGON2_TIME_COST": "1",
+    }
+    first = LiveProvider(port, env, folder / "serve.log", url, smtp)
+    first.idp("init")
+    try:
+        yield first
+    finally:
+        first.stop()
+        smtp.stop()

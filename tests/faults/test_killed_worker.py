@@ -10,106 +10,38 @@ exist both or neither.
 from __future__ import annotations
 
 import json
-import os
 import random
 import secrets
-import signal
-import subprocess
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
-import psycopg
 import pytest
-import redis
 import requests
 
-from tests.backends import POSTGRES_ADMIN_URL, REDIS_URL, worker_number
+from tests.backends import worker_number
 from tests.e2e.browsing import browser_login
-from tests.e2e.conftest import IDP, _wait_until_up, free_port
 from tests.factories import PASSWORD
-from tests.smtp import SmtpServer
+from tests.faults.servers import LiveProvider, live_provider
 
 pytestmark = pytest.mark.services_only
 KILLS = 12
 REDIRECT = "https://module.example/cb"
 
 
-@dataclass
-class Provider:
-    """``idp serve`` in its own process group, so that SIGKILL takes every process of it."""
-
-    port: int
-    env: dict[str, str]
-    log: Path
-    process: subprocess.Popen | None = None
-    database: str = ""
-    outbox: SmtpServer | None = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def idp(self, *args: str) -> str:
-        done = subprocess.run(
-            [*IDP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True
-        )
-        return done.stdout
-
-    def start(self) -> None:
-        with open(self.log, "a") as log:
-            self.process = subprocess.Popen(
-                [*IDP, "serve", "--port", str(self.port), "--workers", "1"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        _wait_until_up(self.url, self.process, self.log)
-
-    def kill(self) -> None:
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def sql(self, query: str, *params: object) -> list[tuple]:
-        with psycopg.connect(self.database) as conn:
-            return conn.execute(query, params).fetchall()
-
-
 @pytest.fixture
-def provider(tmp_path, worker_id) -> Provider:
-    number = worker_number(worker_id)
-    name = f"idp_sigkill_{number}"
-    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    redis.Redis.from_url(f"{REDIS_URL}/{8 + number}").flushdb()
-    database = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    smtp = SmtpServer().start()
-    port = free_port()
-    env = {
-        **os.environ,
-        "IDP_ISSUER": f"http://127.0.0.1:{port}",
-        "IDP_INSTANCE_DIR": str(tmp_path / "instance"),
-        "IDP_KEY_ENCRYPTION_KEY_FILE": str(tmp_path / "kek"),
-        "IDP_DATABASE_URL": database.replace("postgresql://", "postgresql+psycopg://"),
-        "IDP_REDIS_URL": f"{REDIS_URL}/{8 + number}",
-        "IDP_SMTP_URL": smtp.url,
-        "IDP_ARGON2_MEMORY_COST": "1024",
-        "IDP_ARGON2_TIME_COST": "1",
-    }
-    server = Provider(port, env, tmp_path / "serve.log", database=database, outbox=smtp)
-    server.idp("init")
-    server.start()
-    yield server
-    if server.process.poll() is None:
-        server.kill()
-    smtp.stop()
+def provider(tmp_path, worker_id) -> Iterator[LiveProvider]:
+    with live_provider(tmp_path, f"idp_sigkill_{worker_number(worker_id)}") as server:
+        server.start()
+        yield server
 
 
 @dataclass
 class Module:
     """A module holding one refresh family and a support agent's access to the admin API."""
 
-    provider: Provider
+    provider: LiveProvider
     auth: tuple[str, str]
     refresh_token: str = ""
     access_token: str = ""
@@ -147,7 +79,7 @@ class Module:
         return answer.json()
 
 
-def signed_in_module(provider: Provider) -> Module:
+def signed_in_module(provider: LiveProvider) -> Module:
     provider.idp("users", "create", "--username", "support.agent", "--email",
                  "support.agent@example.org", "--password", PASSWORD, "--email-verified",
                  "--support")  # fmt: skip

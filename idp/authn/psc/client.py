@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import threading
-import time
 from typing import Any
 
 import requests
@@ -26,6 +25,7 @@ from joserfc import jws, jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from idp import clock
 from idp.errors import IdpError
 from idp.settings import Settings
 
@@ -90,13 +90,13 @@ class PscClient:
             if self.settings.psc_issuer:
                 return {"issuer": self.settings.psc_issuer}
         with self._lock:
-            if self._metadata is not None and time.time() - self._metadata_at < METADATA_TTL:
+            if self._metadata is not None and clock.now() - self._metadata_at < METADATA_TTL:
                 return self._metadata
         document = self._get_json(self._discovery_url(), "discovery")
         if self.settings.psc_issuer and document.get("issuer") != self.settings.psc_issuer:
             raise PscRejectedError("discovery issuer differs from psc_issuer")
         with self._lock:
-            self._metadata, self._metadata_at = document, time.time()
+            self._metadata, self._metadata_at = document, clock.now()
         return document
 
     def _discovery_url(self) -> str:
@@ -152,7 +152,7 @@ class PscClient:
 
     def verify_id_token(self, id_token: str, nonce: str, access_token: str) -> dict[str, Any]:
         claims, header = self._verify_signature(id_token)
-        now = time.time()
+        now = clock.now()
         leeway = self.settings.psc_leeway
         client_id = self.settings.psc_client_id
         audiences = claims.get("aud")
@@ -235,7 +235,7 @@ class PscClient:
         with self._lock:
             keys, fetched_at = self._keys, self._keys_at
         interval = self.settings.psc_jwks_refetch_interval
-        if keys is not None and (not refresh or time.time() - fetched_at < interval):
+        if keys is not None and (not refresh or clock.now() - fetched_at < interval):
             return keys
         document = self._get_json(self.endpoint("jwks_uri"), "JWKS")
         try:
@@ -243,7 +243,7 @@ class PscClient:
         except (JoseError, ValueError, TypeError, KeyError) as error:
             raise PscRejectedError("JWKS unreadable") from error
         with self._lock:
-            self._keys, self._keys_at = keys, time.time()
+            self._keys, self._keys_at = keys, clock.now()
         return keys
 
     # --- plumbing ------------------------------------------------------------------------

@@ -13,12 +13,11 @@ import logging
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from idp import metrics
+from idp import clock, metrics
 from idp.accounts import habilitations, users
 from idp.accounts.users import AccountDeactivatedError
 from idp.authn.constant_time import same_text
@@ -212,7 +211,7 @@ class PscFederation:
         if habilitations.has_ended_all(session, user):
             session.rollback()
             raise NoValidHabilitationError(user.username)
-        now = datetime.now(UTC)
+        now = clock.utcnow()
         user.psc_profile = {**identity.as_claims(), "updated_at": int(now.timestamp())}
         user.last_login_at = now
         session.commit()
