@@ -64,6 +64,46 @@ def _services_only(item: pytest.Item) -> bool:
     return any(item.get_closest_marker(name) for name in ("cluster", "services_only"))
 
 
+def _answered() -> dict[str, float]:
+    """Requests the app answered in this process so far: all, and with a 5xx status."""
+    from idp import metrics
+
+    totals = {"requests": 0.0, "5xx": 0.0}
+    for family in metrics.REQUESTS.collect():
+        for sample in family.samples:
+            if sample.name.endswith("_count"):
+                totals["requests"] += sample.value
+                totals["5xx"] += sample.value if sample.labels["status"].startswith("5") else 0
+    return totals
+
+
+@pytest.fixture(autouse=True)
+def _count_fuzzed_requests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fuzzing tests report how many requests they sent (summed at the end of the run)."""
+    if request.node.get_closest_marker("fuzz") is None:
+        yield
+        return
+    before = _answered()
+    yield
+    after = _answered()
+    for name in before:
+        request.node.user_properties.append((f"fuzz_{name}", after[name] - before[name]))
+
+
+def pytest_terminal_summary(terminalreporter) -> None:  # noqa: ANN001
+    totals: dict[str, float] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", []):
+                if name.startswith("fuzz_"):
+                    totals[name] = totals.get(name, 0) + value
+    if totals:
+        terminalreporter.write_line(
+            f"fuzzing: {totals['fuzz_requests']:.0f} requests answered by the app, "
+            f"{totals['fuzz_5xx']:.0f} with a 5xx status"
+        )
+
+
 @pytest.fixture(scope="session")
 def backend(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, worker_id: str

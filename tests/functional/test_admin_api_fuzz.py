@@ -15,6 +15,8 @@ from idp.storage import db
 from idp.storage.models import User
 from tests.rp import RelyingParty
 
+pytestmark = pytest.mark.fuzz
+
 EXAMPLES = 25
 LONG_EXAMPLES = 1000
 

@@ -35,6 +35,8 @@ from tests.fuzz import strategies as fuzz
 from tests.fuzz.forms import Field, Form, forms_of
 from tests.rp import RelyingParty
 
+pytestmark = pytest.mark.fuzz
+
 TOTP_SECRET = re.compile(r'<code class="secret">([A-Z2-7 ]+)</code>')
 NUMBERS = itertools.count(1)
 CANARY = "Canary-Secret-7f3a9c1e"  # sent as a password; must never come back in a page

@@ -13,6 +13,8 @@ from idp.storage import db
 from idp.storage.models import AuditEvent, RefreshToken, User
 from tests.fuzz import strategies as fuzz
 
+pytestmark = pytest.mark.fuzz
+
 TOKEN_ERRORS = {
     "invalid_request",
     "invalid_client",
