@@ -18,7 +18,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from idp.accounts.users import AccountDeactivatedError
-from idp.authn.login import EmailNotVerifiedError, LoginStep, NoValidHabilitationError
+from idp.authn.login import EmailNotVerifiedError, NoValidHabilitationError
 from idp.authn.otp import (
     Challenge,
     ChallengeExpiredError,
@@ -28,20 +28,16 @@ from idp.authn.otp import (
     mask_email,
 )
 from idp.authn.passwords import InvalidCredentialsError
-from idp.authn.psc.federation import AccountBlockedError
 from idp.authn.remembered_devices import cookie_name as device_cookie_name
 from idp.authn.throttle import ThrottledError
-from idp.oidc.authorization import Outcome, PendingRequest
-from idp.web import psc
+from idp.oidc.authorization import PendingRequest
 from idp.web.context import (
-    allow_form_target,
     cookie_name,
     ctx,
     current_sid,
     password_changes,
     password_login,
     provider,
-    set_sid,
 )
 from idp.web.errors import render_error
 from idp.web.forms import (
@@ -53,6 +49,16 @@ from idp.web.forms import (
     ResendForm,
 )
 from idp.web.limits import limiter, login_limit, resend_limit
+from idp.web.login_journey import (
+    account_refusal,
+    bound_pending,
+    confirming_link,
+    finish_login,
+    follow,
+    forget_link_unless_confirmed,
+    param,
+    params,
+)
 
 bp = Blueprint("authorize", __name__)
 MAX_PENDING_PER_BROWSER = 10
@@ -64,13 +70,13 @@ APP_CHALLENGE_KEY = "app_challenge"
 def authorize_endpoint() -> Response:
     g.ui_locales = request.values.get("ui_locales", "")
     params = list(request.values.items(multi=True))
-    return _follow(provider().authorize(params, current_sid()))
+    return follow(provider().authorize(params, current_sid()))
 
 
 @bp.get("/authorize/resume")
 def resume() -> Response:
     pending = bound_pending(request.args.get("request"))
-    return _follow(provider().authorize(_params(pending), current_sid(), pending))
+    return follow(provider().authorize(params(pending), current_sid(), pending))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -81,7 +87,7 @@ def login() -> Response | str:
     if request.method == "GET" and pending is not None:
         form.username.data = pending.param("login_hint") or ""
     if request.method == "POST":
-        psc.forget_link_unless_confirmed()
+        forget_link_unless_confirmed()
     if not form.validate_on_submit():
         status = 400 if form.errors else 200
         return render_template("login.html", form=form, pending=pending), status
@@ -92,7 +98,7 @@ def login() -> Response | str:
             source=request.remote_addr or "",
             device_cookie=request.cookies.get(cookie_name(device_cookie_name(form.username.data))),
             # binding a PSC identity ("rattachement") always takes the second factor too
-            fresh_second_factor=psc.confirming_link()
+            fresh_second_factor=confirming_link()
             or provider().authorization.wants_fresh_second_factor(pending),
         )
     except InvalidCredentialsError:
@@ -180,27 +186,6 @@ def resend() -> Response | str:
     return _code_page(OtpForm(formdata=None), challenge, pending, message=message)
 
 
-def account_refusal(error: Exception) -> Response:
-    """The page for a login refused by the account's state, whatever the login method."""
-    if isinstance(error, NoValidHabilitationError):
-        text = _(
-            "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
-            "ViaTrajectoire de votre établissement."
-        )
-        return render_error("no_habilitation", text, 403)
-    if isinstance(error, AccountBlockedError):
-        text = _(
-            "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
-            "Réessayez plus tard ou demandez à un référent de le débloquer."
-        )
-        return render_error("account_blocked", text, 403)
-    text = _(
-        "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
-        "établissement pour le réactiver."
-    )
-    return render_error("account_deactivated", text, 403)
-
-
 def _code_page(
     form: OtpForm,
     challenge: Challenge,
@@ -226,7 +211,7 @@ def charter() -> Response:
     pending = bound_pending(request.form.get("request_id"))
     if CharterForm().validate_on_submit():
         provider().accept_charter(current_sid())
-    return _follow(provider().authorize(_params(pending), current_sid(), pending))
+    return follow(provider().authorize(params(pending), current_sid(), pending))
 
 
 @bp.route("/consent", methods=["GET", "POST"])
@@ -235,11 +220,11 @@ def consent() -> Response | str:
     form = ConsentForm()
     if form.validate_on_submit():
         allowed = bool(form.allow.data)
-        scopes = (_param(pending, "scope") or "").split()
+        scopes = (param(pending, "scope") or "").split()
         if allowed:
             provider().record_consent(current_sid(), pending, scopes)
-        return _follow(provider().authorize(_params(pending), current_sid(), pending, allowed))
-    return _follow(provider().authorize(_params(pending), current_sid(), pending))
+        return follow(provider().authorize(params(pending), current_sid(), pending, allowed))
+    return follow(provider().authorize(params(pending), current_sid(), pending))
 
 
 def _submit_code(
@@ -259,108 +244,8 @@ def _submit_code(
     return finish_login(step, pending)
 
 
-def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
-    """A login is done: swap the browser's session and go on with the pending request."""
-    linked = psc.link_after_password(step)
-    if isinstance(linked, Response):
-        return linked
-    step = linked
-    provider().ctx.sessions.end(current_sid())
-    _renew_browser_session()
-    if pending is not None:
-        provider().authorization.mark_login_done(pending)
-        response = redirect(url_for("authorize.resume", request=pending.id))
-    else:
-        response = redirect(url_for("pages.home"))
-    set_sid(response, step.session.sid)
-    if step.device_cookie:
-        settings = ctx().settings
-        response.set_cookie(
-            cookie_name(step.device_cookie_name),
-            step.device_cookie,
-            max_age=settings.remembered_device_ttl,
-            httponly=True,
-            secure=settings.issuer_is_https,
-            samesite="Lax",
-            path="/",
-        )
-    return response
-
-
-def _renew_browser_session() -> None:
-    """A new Flask session at login (ASVS V7.2.4): what the browser held before signing in
-    (CSRF token, code challenges, PSC state) is dropped; only its pending requests stay."""
-    bound = session.get("pending", [])
-    session.clear()
-    if bound:
-        session["pending"] = bound
-
-
 def _restart(pending: PendingRequest | None) -> Response:
     """The code step cannot go on (expired, used, too many tries): back to the password."""
     session.pop(CHALLENGE_KEY, None)
     target = url_for("authorize.login", request=pending.id if pending else None, expired=1)
     return redirect(target)
-
-
-def _follow(outcome: Outcome) -> Response:
-    if outcome.kind == "respond":
-        return outcome.response
-    if outcome.kind == "error_page":
-        return render_error(outcome.error.error, outcome.error.get_error_description(), 400)
-    pending = outcome.pending
-    _bind(pending)
-    if outcome.kind == "login":
-        if psc.federation() is not None and provider().authorization.wants_psc(pending):
-            return redirect(url_for("psc.start", request=pending.id))
-        return redirect(url_for("authorize.login", request=pending.id))
-    if outcome.kind == "charter":
-        return render_template(
-            "charter.html",
-            form=CharterForm(request_id=pending.id),
-            version=ctx().settings.charter_version,
-        )
-    form = ConsentForm(request_id=pending.id)
-    return render_template(
-        "consent.html",
-        form=form,
-        client_name=outcome.client_name,
-        scopes=outcome.scopes,
-        pending=pending,
-    )
-
-
-def _bind(pending: PendingRequest) -> None:
-    """Tie a pending request to this browser, so no one else can finish it."""
-    allow_form_target(pending.param("redirect_uri"))
-    bound = [pid for pid in session.get("pending", []) if pid != pending.id]
-    session["pending"] = (bound + [pending.id])[-MAX_PENDING_PER_BROWSER:]
-
-
-def bound_pending(pending_id: str | None, required: bool = True) -> PendingRequest | None:
-    pending = None
-    if pending_id and pending_id in session.get("pending", []):
-        pending = provider().authorization.get_pending(pending_id)
-    if pending is None and required:
-        abort(
-            render_error(
-                "request_expired",
-                _(
-                    "Votre demande de connexion a expiré. Retournez sur l'application et "
-                    "recommencez."
-                ),
-                400,
-            )
-        )
-    if pending is not None:
-        g.ui_locales = pending.param("ui_locales") or ""
-        allow_form_target(pending.param("redirect_uri"))
-    return pending
-
-
-def _params(pending: PendingRequest | None) -> list[tuple[str, str]]:
-    return [(key, value) for key, value in pending.params] if pending else []
-
-
-def _param(pending: PendingRequest | None, name: str) -> str | None:
-    return pending.param(name) if pending else None

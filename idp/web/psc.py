@@ -15,41 +15,37 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
     session,
     url_for,
 )
-from flask_babel import gettext as _
 
 from idp.accounts.users import AccountDeactivatedError
-from idp.authn.context import AMR_OTP
 from idp.authn.login import LoginStep, NoValidHabilitationError
 from idp.authn.psc.client import PscError, PscUnavailableError
 from idp.authn.psc.federation import (
     AccountBlockedError,
-    LinkExpiredError,
     NoLinkedAccountError,
     PscFederation,
 )
-from idp.authn.psc.links import AlreadyLinkedError
 from idp.authn.sessions import SsoSession
 from idp.web.context import ctx
-from idp.web.errors import render_error
 from idp.web.forms import LoginForm
 from idp.web.limits import limiter, login_limit
+from idp.web.login_journey import (
+    LINK_KEY,
+    account_refusal,
+    bound_pending,
+    federation,
+    finish_login,
+)
 
 bp = Blueprint("psc", __name__, url_prefix="/psc")
 log = logging.getLogger(__name__)
 STATE_KEY = "psc_state"
-LINK_KEY = "psc_link"
 LOGOUT_KEY = "psc_logout"
-
-
-def federation() -> PscFederation | None:
-    return current_app.extensions.get("idp.psc")
 
 
 def _federation() -> PscFederation:
@@ -63,8 +59,6 @@ def _federation() -> PscFederation:
 @limiter.limit(login_limit)
 def start() -> Response:
     """Both buttons land here; PSC's own page then offers the card or the app."""
-    from idp.web.authorize import bound_pending
-
     pending = bound_pending(request.args.get("request"), required=False)
     try:
         state, url = _federation().start(_callback_url(), pending.id if pending else None)
@@ -77,8 +71,6 @@ def start() -> Response:
 @bp.get("/callback")
 @limiter.limit(login_limit)
 def callback() -> Response:
-    from idp.web.authorize import finish_login
-
     fed = _federation()
     args = {k: v for k, v in request.args.items() if isinstance(v, str)}
     try:
@@ -99,8 +91,6 @@ def callback() -> Response:
 @bp.get("/link")
 def link() -> Response | str:
     """ "Rattachement": sign in once with the password to bind this identity to the account."""
-    from idp.web.authorize import bound_pending
-
     pending = bound_pending(request.args.get("request"), required=False)
     identity = _federation().held_identity(session.get(LINK_KEY))
     if identity is None:
@@ -148,59 +138,11 @@ def through_psc_logout(sso: SsoSession | None, response: Response) -> Response:
     return target
 
 
-def link_after_password(step: LoginStep) -> LoginStep | Response:
-    """Called when a password login finishes: bind a held PSC identity if this browser
-    asked for it on the "rattachement" page."""
-    link_id = session.pop(LINK_KEY, None)
-    fed = federation()
-    if not link_id or fed is None or step.session is None:
-        return step
-    if AMR_OTP not in step.session.amr:
-        log.warning("psc link refused: no second factor (account %s)", step.session.user_id)
-        return step  # a password alone never binds an identity
-    try:
-        sso = fed.link_and_sign_in(link_id, step.session)
-    except LinkExpiredError:
-        return step
-    except AlreadyLinkedError:
-        ctx().sessions.end(step.session.sid)
-        log.warning(
-            "psc link refused: identifier bound elsewhere (account %s)", step.session.user_id
-        )
-        return render_error(
-            "psc_already_linked",
-            _(
-                "Cette identité Pro Santé Connect est déjà rattachée à un autre compte "
-                "ViaTrajectoire, ou votre compte est rattaché à un autre identifiant national. "
-                "Rien n'a été modifié. Contactez les référents ViaTrajectoire de votre "
-                "établissement."
-            ),
-            409,
-        )
-    return LoginStep(
-        sso, device_cookie=step.device_cookie, device_cookie_name=step.device_cookie_name
-    )
-
-
-def confirming_link() -> bool:
-    """This password login comes from the "rattachement" page with an identity held."""
-    return request.form.get("psc_link") == "1" and bool(session.get(LINK_KEY))
-
-
-def forget_link_unless_confirmed() -> None:
-    """A password login that does not come from the "rattachement" page drops a held
-    identity, so that nobody else signing in on this browser gets it bound."""
-    if request.form.get("psc_link") != "1":
-        session.pop(LINK_KEY, None)
-
-
 def _callback_url() -> str:
     return ctx().issuer + url_for("psc.callback")
 
 
 def _pending(pending_id: str | None) -> Any:
-    from idp.web.authorize import bound_pending
-
     return bound_pending(pending_id, required=False) if pending_id else None
 
 
@@ -219,7 +161,5 @@ def _failed(error: PscError, pending_id: str | None) -> Response:
 
 
 def _account_refused(error: Exception) -> Response:
-    from idp.web.authorize import account_refusal
-
     log.warning("psc login refused by account state: %s", type(error).__name__)
     return account_refusal(error)

@@ -1,0 +1,205 @@
+"""The steps every login method shares (password and Pro Santé Connect): a pending request
+bound to this browser, the provider's outcome followed (login, charter, consent, answer to the
+module), a finished login (browser session renewed, SSO and device cookies, a PSC identity
+held for linking bound), and the pages for a login the account's state refuses."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import (
+    Response,
+    abort,
+    current_app,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from idp.authn.context import AMR_OTP
+from idp.authn.login import LoginStep, NoValidHabilitationError
+from idp.authn.psc.federation import AccountBlockedError, LinkExpiredError, PscFederation
+from idp.authn.psc.links import AlreadyLinkedError
+from idp.oidc.authorization import Outcome, PendingRequest
+from idp.web.context import allow_form_target, cookie_name, ctx, current_sid, provider, set_sid
+from idp.web.errors import render_error
+from idp.web.forms import CharterForm, ConsentForm
+
+log = logging.getLogger(__name__)
+MAX_PENDING_PER_BROWSER = 10
+LINK_KEY = "psc_link"
+
+
+def federation() -> PscFederation | None:
+    return current_app.extensions.get("idp.psc")
+
+
+def account_refusal(error: Exception) -> Response:
+    """The page for a login refused by the account's state, whatever the login method."""
+    if isinstance(error, NoValidHabilitationError):
+        text = _(
+            "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
+            "ViaTrajectoire de votre établissement."
+        )
+        return render_error("no_habilitation", text, 403)
+    if isinstance(error, AccountBlockedError):
+        text = _(
+            "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
+            "Réessayez plus tard ou demandez à un référent de le débloquer."
+        )
+        return render_error("account_blocked", text, 403)
+    text = _(
+        "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
+        "établissement pour le réactiver."
+    )
+    return render_error("account_deactivated", text, 403)
+
+
+def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
+    """A login is done: swap the browser's session and go on with the pending request."""
+    linked = link_after_password(step)
+    if isinstance(linked, Response):
+        return linked
+    step = linked
+    provider().ctx.sessions.end(current_sid())
+    renew_browser_session()
+    if pending is not None:
+        provider().authorization.mark_login_done(pending)
+        response = redirect(url_for("authorize.resume", request=pending.id))
+    else:
+        response = redirect(url_for("pages.home"))
+    set_sid(response, step.session.sid)
+    if step.device_cookie:
+        settings = ctx().settings
+        response.set_cookie(
+            cookie_name(step.device_cookie_name),
+            step.device_cookie,
+            max_age=settings.remembered_device_ttl,
+            httponly=True,
+            secure=settings.issuer_is_https,
+            samesite="Lax",
+            path="/",
+        )
+    return response
+
+
+def renew_browser_session() -> None:
+    """A new Flask session at login (ASVS V7.2.4): what the browser held before signing in
+    (CSRF token, code challenges, PSC state) is dropped; only its pending requests stay."""
+    bound = session.get("pending", [])
+    session.clear()
+    if bound:
+        session["pending"] = bound
+
+
+def follow(outcome: Outcome) -> Response:
+    if outcome.kind == "respond":
+        return outcome.response
+    if outcome.kind == "error_page":
+        return render_error(outcome.error.error, outcome.error.get_error_description(), 400)
+    pending = outcome.pending
+    bind(pending)
+    if outcome.kind == "login":
+        if federation() is not None and provider().authorization.wants_psc(pending):
+            return redirect(url_for("psc.start", request=pending.id))
+        return redirect(url_for("authorize.login", request=pending.id))
+    if outcome.kind == "charter":
+        return render_template(
+            "charter.html",
+            form=CharterForm(request_id=pending.id),
+            version=ctx().settings.charter_version,
+        )
+    form = ConsentForm(request_id=pending.id)
+    return render_template(
+        "consent.html",
+        form=form,
+        client_name=outcome.client_name,
+        scopes=outcome.scopes,
+        pending=pending,
+    )
+
+
+def bind(pending: PendingRequest) -> None:
+    """Tie a pending request to this browser, so no one else can finish it."""
+    allow_form_target(pending.param("redirect_uri"))
+    bound = [pid for pid in session.get("pending", []) if pid != pending.id]
+    session["pending"] = (bound + [pending.id])[-MAX_PENDING_PER_BROWSER:]
+
+
+def bound_pending(pending_id: str | None, required: bool = True) -> PendingRequest | None:
+    pending = None
+    if pending_id and pending_id in session.get("pending", []):
+        pending = provider().authorization.get_pending(pending_id)
+    if pending is None and required:
+        abort(
+            render_error(
+                "request_expired",
+                _(
+                    "Votre demande de connexion a expiré. Retournez sur l'application et "
+                    "recommencez."
+                ),
+                400,
+            )
+        )
+    if pending is not None:
+        g.ui_locales = pending.param("ui_locales") or ""
+        allow_form_target(pending.param("redirect_uri"))
+    return pending
+
+
+def params(pending: PendingRequest | None) -> list[tuple[str, str]]:
+    return [(key, value) for key, value in pending.params] if pending else []
+
+
+def param(pending: PendingRequest | None, name: str) -> str | None:
+    return pending.param(name) if pending else None
+
+
+def link_after_password(step: LoginStep) -> LoginStep | Response:
+    """Called when a password login finishes: bind a held PSC identity if this browser
+    asked for it on the "rattachement" page."""
+    link_id = session.pop(LINK_KEY, None)
+    fed = federation()
+    if not link_id or fed is None or step.session is None:
+        return step
+    if AMR_OTP not in step.session.amr:
+        log.warning("psc link refused: no second factor (account %s)", step.session.user_id)
+        return step  # a password alone never binds an identity
+    try:
+        sso = fed.link_and_sign_in(link_id, step.session)
+    except LinkExpiredError:
+        return step
+    except AlreadyLinkedError:
+        ctx().sessions.end(step.session.sid)
+        log.warning(
+            "psc link refused: identifier bound elsewhere (account %s)", step.session.user_id
+        )
+        return render_error(
+            "psc_already_linked",
+            _(
+                "Cette identité Pro Santé Connect est déjà rattachée à un autre compte "
+                "ViaTrajectoire, ou votre compte est rattaché à un autre identifiant national. "
+                "Rien n'a été modifié. Contactez les référents ViaTrajectoire de votre "
+                "établissement."
+            ),
+            409,
+        )
+    return LoginStep(
+        sso, device_cookie=step.device_cookie, device_cookie_name=step.device_cookie_name
+    )
+
+
+def confirming_link() -> bool:
+    """This password login comes from the "rattachement" page with an identity held."""
+    return request.form.get("psc_link") == "1" and bool(session.get(LINK_KEY))
+
+
+def forget_link_unless_confirmed() -> None:
+    """A password login that does not come from the "rattachement" page drops a held
+    identity, so that nobody else signing in on this browser gets it bound."""
+    if request.form.get("psc_link") != "1":
+        session.pop(LINK_KEY, None)
