@@ -12,7 +12,7 @@ on an account the actor sees is a PermissionDeniedError with its reason (a 403).
 audited. Every change is audited with the descriptions of ViaTrajectoire's "Historique des
 modifications". A new address waits for its owner's confirmation before it receives codes,
 and the former address is told; a national identifier typed by a referent is not a
-credential until its owner confirms it by their own login (see ``authn.psc.links``).
+credential until its owner confirms it by their own login (see ``accounts.national_ids``).
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from idp import clock
-from idp.accounts import audit, habilitations, users
+from idp.accounts import audit, habilitations, national_ids, users
 from idp.accounts.directory import (
     establishment_by_finess,
     get_establishment,
@@ -36,8 +36,7 @@ from idp.accounts.directory import (
     profile_by_code,
     units_of,
 )
-from idp.authn.passwords import Passwords
-from idp.authn.psc import links as psc_links
+from idp.accounts.users import PasswordHasher
 from idp.errors import IdpError, NotFoundError
 from idp.storage.models import AuditEvent, Establishment, Habilitation, Profile, Unit, User
 
@@ -117,7 +116,7 @@ class Administration:
     def __init__(
         self,
         db_session: Callable[[], Session],
-        passwords: Passwords,
+        passwords: PasswordHasher,
         end_access: Callable[[User], None],
         send_welcome: Callable[[User], None],
         change_email: Callable[[User, str, str], None],
@@ -365,13 +364,15 @@ class Administration:
             return
         if wanted == user.national_id:
             if wanted and actor.is_support and not user.national_id_verified:
-                psc_links.approve(self._db_session(), user, actor.name)
+                national_ids.approve(self._db_session(), user, actor.name)
                 self._db_session().commit()
             return
         if wanted:
-            psc_links.link(self._db_session(), user, wanted, actor.name, verified=actor.is_support)
+            national_ids.link(
+                self._db_session(), user, wanted, actor.name, verified=actor.is_support
+            )
         else:
-            psc_links.unlink(self._db_session(), user, actor.name)
+            national_ids.unlink(self._db_session(), user, actor.name)
         user.psc_profile = None  # what PSC said belonged to the previous identifier
         self._db_session().commit()
         self._notify(

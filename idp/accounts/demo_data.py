@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from idp import clock
 from idp.accounts import directory, users
-from idp.authn.passwords import Passwords
+from idp.accounts.users import PasswordHasher
 from idp.storage.models import Establishment, Habilitation, Profile, User
 
 #: the card holder "PAUL DURAND" of the Pro Santé Connect stand-in (psc_sandbox/identities.py)
@@ -73,7 +73,7 @@ PROFILES = [
 ]
 
 
-def seed(session: Session, passwords: Passwords, password: str) -> None:
+def seed(session: Session, passwords: PasswordHasher, password: str) -> None:
     """Idempotent: does nothing once the first establishment exists."""
     if session.query(Establishment).filter_by(finess=ESTABLISHMENTS[0][0]).first():
         return
@@ -138,7 +138,7 @@ def seed(session: Session, passwords: Passwords, password: str) -> None:
 
 def _person(
     session: Session,
-    passwords: Passwords,
+    passwords: PasswordHasher,
     password: str,
     username: str,
     family: str,

@@ -1,4 +1,4 @@
-"""User accounts: creation, lookup, and password login (the seam the login page calls)."""
+"""User accounts: creation, lookup, state (blocked, deactivated, charter)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,12 +15,18 @@ from sqlalchemy.orm import Session
 from idp import clock
 from idp.accounts import audit
 from idp.accounts.usernames import username_key
-from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.errors import ConflictError, IdpError
 from idp.storage.models import User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+
+
+class PasswordHasher(Protocol):
+    """What accounts need of password hashing (``authn.passwords.Passwords``), given to them
+    so that accounts depend on nothing above them."""
+
+    def hash(self, password: str) -> str: ...
 
 
 class AccountDeactivatedError(IdpError):
@@ -38,7 +44,7 @@ class InvalidUserError(IdpError):
 
 def create_user(
     session: Session,
-    passwords: Passwords,
+    passwords: PasswordHasher,
     *,
     username: str,
     email: str,
@@ -90,25 +96,6 @@ def get_by_id(session: Session, user_id: int) -> User | None:
 
 def list_users(session: Session, limit: int = 1000) -> list[User]:
     return session.query(User).order_by(User.username).limit(limit).all()
-
-
-def authenticate_password(
-    session: Session, passwords: Passwords, username: str, password: str
-) -> User:
-    """The account for these credentials, or InvalidCredentialsError (same for every cause).
-
-    A hash made with older argon2 parameters is replaced on success; the caller commits.
-    """
-    user = get_by_username(session, username[:150]) if username else None
-    stored = user.password_hash if user is not None else None
-    result = passwords.check(stored, password)
-    if not result.ok or user is None or is_blocked(user):
-        raise InvalidCredentialsError()  # a blocked account answers like a wrong password
-    if not user.is_active:
-        raise AccountDeactivatedError(user.username)
-    if result.new_hash:
-        user.password_hash = result.new_hash
-    return user
 
 
 def is_blocked(user: User) -> bool:

@@ -7,8 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit, habilitations, users
-from idp.authn.psc import links
+from idp.accounts import audit, habilitations, national_ids, users
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.storage.models import Habilitation, RememberedDevice, User
@@ -64,7 +63,7 @@ class AccountSecurity:
         """Detach the national identifier (audited); PSC logins stop finding the account and
         what PSC said of the person is forgotten."""
         session = self._db_session()
-        links.unlink(session, user, user.username)
+        national_ids.unlink(session, user, user.username)
         user.psc_profile = None
         session.commit()
         self._notify(

@@ -115,7 +115,7 @@ class PasswordLogin:
         self.throttle.check(username, source)
         session = self._db_session()
         try:
-            user = users.authenticate_password(session, self._passwords, username, password)
+            user = authenticate_password(session, self._passwords, username, password)
         except InvalidCredentialsError:
             session.rollback()
             self._count_failure(session, username, source)
@@ -224,3 +224,22 @@ class PasswordLogin:
     def _count_failure(self, session: Session, username: str, source: str) -> None:
         if self.throttle.failed(username, source) >= self.lockout.policy.threshold:
             self.lockout.password_failures_reached(username)
+
+
+def authenticate_password(
+    session: Session, passwords: Passwords, username: str, password: str
+) -> User:
+    """The account for these credentials, or InvalidCredentialsError (same for every cause).
+
+    A hash made with older argon2 parameters is replaced on success; the caller commits.
+    """
+    user = users.get_by_username(session, username[:150]) if username else None
+    stored = user.password_hash if user is not None else None
+    result = passwords.check(stored, password)
+    if not result.ok or user is None or users.is_blocked(user):
+        raise InvalidCredentialsError()  # a blocked account answers like a wrong password
+    if not user.is_active:
+        raise users.AccountDeactivatedError(user.username)
+    if result.new_hash:
+        user.password_hash = result.new_hash
+    return user

@@ -28,8 +28,8 @@ from idp.accounts.administration import (
     NewHabilitation,
     PermissionDeniedError,
 )
+from idp.accounts.national_ids import AlreadyLinkedError
 from idp.accounts.users import InvalidUserError
-from idp.authn.psc.links import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
 from idp.web.context import current_sid

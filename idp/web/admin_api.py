@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import users
 from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError
-from idp.authn.psc.links import AlreadyLinkedError
+from idp.accounts.national_ids import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.storage.models import Habilitation, User
 from idp.web import admin_openapi

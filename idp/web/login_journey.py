@@ -20,10 +20,10 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from idp.accounts.national_ids import AlreadyLinkedError
 from idp.authn.context import AMR_OTP
 from idp.authn.login import LoginStep, NoValidHabilitationError
 from idp.authn.psc.federation import AccountBlockedError, LinkExpiredError, PscFederation
-from idp.authn.psc.links import AlreadyLinkedError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import allow_form_target, cookie_name, ctx, current_sid, provider, set_sid
 from idp.web.errors import render_error

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from idp.authn.psc import links
+from idp.accounts import national_ids
 from idp.authn.psc.claims import parse
 from idp.storage import db
 from idp.storage.models import AuditEvent
@@ -20,19 +20,25 @@ def identity(national_id="810000000017", other_ids=()):
     )
 
 
+def find(found_identity):
+    return national_ids.find_account(
+        db.session, found_identity.national_id, found_identity.linkable_ids()
+    )
+
+
 def test_recorded_identifier_finds_the_account(make):
     user = make.user("dr-a", national_id="810000000017")
-    assert links.find_account(db.session, identity()) == user
+    assert find(identity()) == user
 
 
 def test_unknown_identity_finds_nothing(make):
     make.user("dr-b")
-    assert links.find_account(db.session, identity("810000000099")) is None
+    assert find(identity("810000000099")) is None
 
 
 def test_adeli_account_moves_to_rpps(make):
     user = make.user("dr-c", national_id="0751234567")
-    found = links.find_account(db.session, identity("810000000017", ["0751234567"]))
+    found = find(identity("810000000017", ["0751234567"]))
     assert found == user and user.national_id == "810000000017"
     db.session.commit()
     event = db.session.query(AuditEvent).filter_by(action="user.psc_link").one()
@@ -42,15 +48,15 @@ def test_adeli_account_moves_to_rpps(make):
 def test_link_is_refused_when_identifier_belongs_to_another_account(make):
     make.user("dr-d", national_id="810000000017")
     other = make.user("dr-e")
-    with pytest.raises(links.AlreadyLinkedError):
-        links.link(db.session, other, "810000000017", "dr-e", verified=True)
+    with pytest.raises(national_ids.AlreadyLinkedError):
+        national_ids.link(db.session, other, "810000000017", "dr-e", verified=True)
     assert other.national_id is None
 
 
 def test_link_and_unlink_are_audited(make):
     user = make.user("dr-f")
-    links.link(db.session, user, "810000000017", "dr-f", verified=True)
-    links.unlink(db.session, user, "referent")
+    national_ids.link(db.session, user, "810000000017", "dr-f", verified=True)
+    national_ids.unlink(db.session, user, "referent")
     db.session.commit()
     actions = [
         (e.actor, e.details["description"])

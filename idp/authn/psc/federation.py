@@ -18,12 +18,11 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp import clock, metrics
-from idp.accounts import habilitations, users
+from idp.accounts import habilitations, national_ids, users
 from idp.accounts.users import AccountDeactivatedError
 from idp.authn.constant_time import same_text
 from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
 from idp.authn.login import NoValidHabilitationError
-from idp.authn.psc import links
 from idp.authn.psc.claims import PscClaimsError, PscIdentity, parse
 from idp.authn.psc.client import PscClient, PscError, PscRejectedError
 from idp.authn.sessions import SessionService, SsoSession
@@ -144,7 +143,9 @@ class PscFederation:
     def sign_in(self, answer: Callback) -> SsoSession:
         """A session on the linked account; NoLinkedAccountError holds the identity to link."""
         session = self._db_session()
-        user = links.find_account(session, answer.identity)
+        user = national_ids.find_account(
+            session, answer.identity.national_id, answer.identity.linkable_ids()
+        )
         if user is None or not user.national_id_verified:
             # no account, or an identifier only typed by a referent: the person confirms it
             # with their own password and second factor ("rattachement")
@@ -171,12 +172,12 @@ class PscFederation:
         if user is None:
             raise LinkExpiredError()
         if user.national_id and user.national_id not in answer.identity.linkable_ids():
-            raise links.AlreadyLinkedError(user.national_id)
+            raise national_ids.AlreadyLinkedError(user.national_id)
         try:
-            links.link(
+            national_ids.link(
                 session, user, answer.identity.national_id, actor=user.username, verified=True
             )
-        except links.AlreadyLinkedError:
+        except national_ids.AlreadyLinkedError:
             session.rollback()
             raise
         self._sessions.end(password_session.sid)

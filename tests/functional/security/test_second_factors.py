@@ -9,6 +9,7 @@ import pyotp
 import pytest
 
 from idp.accounts import users
+from idp.authn.login import authenticate_password
 from idp.storage import db
 from idp.storage.models import AuditEvent, RememberedDevice, TotpCredential
 from tests.factories import PASSWORD
@@ -88,7 +89,7 @@ def test_m1_reset_link_is_void_after_five_wrong_app_codes(app, client, rp, enrol
     late = stranger.post(link, data={**data, "app_code": next_code(secret)})
     assert "plus valable" in late.get_data(as_text=True)
     db.session.expire_all()
-    assert users.authenticate_password(db.session, app.extensions["idp"].passwords, "tia", PASSWORD)
+    assert authenticate_password(db.session, app.extensions["idp"].passwords, "tia", PASSWORD)
 
 
 def test_m5_replacing_the_app_needs_the_password_and_the_current_code(client, enrolled):

@@ -1,12 +1,13 @@
-"""Linking a PSC identity to a local account, on the national identifier only (PSC.md).
+"""The national identifier (RPPS, ADELI) of an account: how a Pro Santé Connect identity
+finds its account.
 
 A referent may have recorded the identifier on the account, but that is not a credential: until
 the person confirms it ("rattachement": their own password and second factor, right after a PSC
 login with that identifier) or support approves it, a PSC login does not open the account
 (``national_id_verified``). Otherwise the person binds it once after a password login. An
 identifier bound to another account is refused. Links, approvals and unlinks are audited.
-``otherIds`` find an account recorded under an older identifier (ADELI → RPPS), which
-is then moved to the current one.
+Older identifiers of the person (PSC's ``otherIds``: ADELI → RPPS) find an account recorded
+under one of them, which is then moved to the current one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit
-from idp.authn.psc.claims import PscIdentity
 from idp.errors import IdpError
 from idp.storage.models import User
 
@@ -23,19 +23,19 @@ class AlreadyLinkedError(IdpError):
     """The national identifier belongs to another account."""
 
 
-def find_account(session: Session, identity: PscIdentity) -> User | None:
-    """The account bound to this professional, following identifier changes."""
-    for identifier in identity.linkable_ids():
+def find_account(session: Session, current: str, known: list[str]) -> User | None:
+    """The account bound to this professional under ``known`` (the current identifier
+    first, then older ones), moved to ``current`` if found under an older one."""
+    for identifier in known:
         user = session.query(User).filter_by(national_id=identifier).one_or_none()
         if user is not None:
-            if user.national_id != identity.national_id:
+            if user.national_id != current:
                 _record(
                     session,
                     user,
-                    identity.national_id,
+                    current,
                     "system",
-                    f"Identifiant national mis à jour ({user.national_id} → "
-                    f"{identity.national_id})",
+                    f"Identifiant national mis à jour ({user.national_id} → {current})",
                 )
             return user
     return None
