@@ -10,6 +10,7 @@ import secrets
 from typing import Any
 
 from idp.authn.constant_time import same_text
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 
 TTL = 600
@@ -61,4 +62,4 @@ class Captchas:
 
     @staticmethod
     def _key(captcha_id: str) -> str:
-        return f"idp:captcha:{captcha_id}"
+        return keys.captcha(captcha_id)

@@ -18,6 +18,7 @@ from idp.accounts import audit, users
 from idp.authn.notices import SecurityNotices
 from idp.errors import IdpError
 from idp.mail import Mailer, render
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -104,4 +105,4 @@ class EmailChanges:
 
     @staticmethod
     def _key(token: str) -> str:
-        return f"idp:email-confirm:{hashlib.sha256(token.encode()).hexdigest()}"
+        return keys.email_confirmation(hashlib.sha256(token.encode()).hexdigest())

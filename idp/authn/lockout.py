@@ -19,6 +19,7 @@ from idp import metrics
 from idp.accounts import users
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -82,4 +83,4 @@ class Lockout:
 
     @staticmethod
     def _key(user_id: int) -> str:
-        return f"idp:second-factor-failures:{user_id}"
+        return keys.second_factor_failures(user_id)

@@ -40,6 +40,7 @@ from idp.authn.sessions import SessionService, SsoSession
 from idp.authn.throttle import LoginThrottle, ThrottledError
 from idp.authn.totp import Totp, TotpCodeError
 from idp.errors import IdpError
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -219,7 +220,7 @@ class PasswordLogin:
 
     @staticmethod
     def _app_key(challenge_id: str) -> str:
-        return f"idp:app-login:{challenge_id[:100]}"
+        return keys.app_login(challenge_id[:100])
 
     def _count_failure(self, session: Session, username: str, source: str) -> None:
         if self.throttle.failed(username, source) >= self.lockout.policy.threshold:

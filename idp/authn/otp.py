@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 from idp import clock
 from idp.errors import IdpError
 from idp.mail import MailDeliveryError, Mailer, render
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -187,8 +188,8 @@ class EmailOtp:
 
     @staticmethod
     def _key(challenge_id: str) -> str:
-        return f"idp:otp:{challenge_id}"
+        return keys.email_code(challenge_id)
 
     @staticmethod
     def _attempts_key(challenge_id: str) -> str:
-        return f"idp:otp-attempts:{challenge_id}"
+        return keys.email_code_attempts(challenge_id)

@@ -22,6 +22,7 @@ from idp.authn.sessions import SessionService
 from idp.authn.totp import Totp, TotpCodeError
 from idp.errors import IdpError
 from idp.mail import MailDeliveryError, Mailer, render
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -103,13 +104,13 @@ class PasswordChanges:
         if user is None or user.password_hash is not None or not user.is_active:
             return
         if users.is_blocked(user) or not self._store.add(
-            f"idp:welcome-offered:{user.id}", True, WELCOME_OFFER_INTERVAL
+            keys.welcome_offered(user.id), True, WELCOME_OFFER_INTERVAL
         ):
             return
         try:
             self.send_welcome(user)
         except MailDeliveryError:
-            self._store.delete(f"idp:welcome-offered:{user.id}")  # the next attempt tries again
+            self._store.delete(keys.welcome_offered(user.id))  # the next attempt tries again
 
     def send_welcome(self, user: User) -> None:
         """A new account (or a changed address): a link to set the password, valid 72 h.
@@ -182,4 +183,4 @@ class PasswordChanges:
 
     @staticmethod
     def _key(token: str) -> str:
-        return f"idp:reset:{_digest(token)}"
+        return keys.password_reset(_digest(token))

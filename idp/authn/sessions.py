@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from idp import clock, metrics
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 
 
@@ -50,7 +51,7 @@ class SessionService:
 
     @staticmethod
     def _key(sid: str) -> str:
-        return f"idp:session:{sid}"
+        return keys.sso_session(sid)
 
     def start(
         self, user_id: int, amr: list[str], acr: str, psc: dict[str, str] | None = None
@@ -100,11 +101,11 @@ class SessionService:
 
     @staticmethod
     def _user_key(user_id: int) -> str:
-        return f"idp:user-sessions:{user_id}"
+        return keys.user_sessions(user_id)
 
     @staticmethod
     def _cutoff_key(user_id: int) -> str:
-        return f"idp:sessions-ended:{user_id}"
+        return keys.sessions_ended(user_id)
 
     def get(self, sid: str | None) -> SsoSession | None:
         """The live session, unless its account was signed out everywhere since it began."""

@@ -16,6 +16,7 @@ import hashlib
 
 from idp import clock
 from idp.errors import IdpError
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 
 WINDOW = 24 * 3600
@@ -75,8 +76,8 @@ class LoginThrottle:
 
     @staticmethod
     def _pair(username: str, source: str) -> str:
-        return f"idp:fail-pair:{_digest(username, source)}"
+        return keys.failures_of_pair(_digest(username, source))
 
     @staticmethod
     def _account(username: str) -> str:
-        return f"idp:fail-account:{_digest(username)}"
+        return keys.failures_of_account(_digest(username))

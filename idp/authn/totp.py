@@ -23,6 +23,7 @@ from idp.accounts import audit
 from idp.authn.constant_time import same_text
 from idp.errors import IdpError
 from idp.keyring import kek as kek_module
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import RecoveryCode, TotpCredential, User
 
@@ -186,4 +187,4 @@ class Totp:
 
     @staticmethod
     def _enrol_key(user: User) -> str:
-        return f"idp:totp-enrol:{user.id}"
+        return keys.totp_enrolment(user.id)

@@ -24,6 +24,7 @@ from idp import clock
 from idp.accounts import audit
 from idp.keyring import kek as kek_module
 from idp.keyring.keyring import SUPPORTED_ALGS, Keyring, KeyringError, is_published
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import SigningKey
 
@@ -165,7 +166,7 @@ class KeyLifecycle:
         )
         self._commit()
         lifetime = int(self.timing.retired_lifetime.total_seconds()) + 60
-        self._store.put(f"idp:revoked-kid:{kid}", {"at": int(now.timestamp())}, lifetime)
+        self._store.put(keys.revoked_key(kid), {"at": int(now.timestamp())}, lifetime)
 
     def rewrap(self, new_kek: bytes, actor: str) -> int:
         """Re-encrypt every private key under a new KEK (then switch IDP_KEY_ENCRYPTION_KEY)."""

@@ -34,6 +34,7 @@ from idp.oidc.consent import has_consent
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
 from idp.oidc.server import IdpAuthorizationServer
+from idp.storage import keys
 
 MAX_PARAM_LENGTH = 2048
 PROMPTS = {"none", "login", "consent"}
@@ -80,13 +81,15 @@ class AuthorizationService:
     # --- pending requests -------------------------------------------------------------
     def save_pending(self, pending: PendingRequest) -> None:
         self.ctx.store.put(
-            f"idp:authreq:{pending.id}", pending.__dict__, self.ctx.settings.pending_request_ttl
+            keys.authorization_request(pending.id),
+            pending.__dict__,
+            self.ctx.settings.pending_request_ttl,
         )
 
     def get_pending(self, pending_id: str | None) -> PendingRequest | None:
         if not pending_id or len(pending_id) > 100:
             return None
-        data = self.ctx.store.get(f"idp:authreq:{pending_id}")
+        data = self.ctx.store.get(keys.authorization_request(pending_id))
         return PendingRequest(**data) if data else None
 
     def wants_fresh_second_factor(self, pending: PendingRequest | None) -> bool:

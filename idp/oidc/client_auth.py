@@ -20,6 +20,7 @@ from joserfc.jwk import KeySet
 from idp import clock
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import digest
+from idp.storage import keys
 
 TOKEN_PATH = "/token"
 #: Asymmetric algorithms only: a shared-secret (HS*) assertion is not private_key_jwt.
@@ -44,7 +45,7 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         if remaining > MAX_ASSERTION_LIFETIME:
             return False
         ttl = max(remaining, 0) + self.leeway + 1
-        return self.ctx.store.add(f"idp:jti:{claims['sub']}:{digest(jti)}", {}, ttl)
+        return self.ctx.store.add(keys.client_assertion(claims["sub"], digest(jti)), {}, ttl)
 
     def process_assertion_claims(self, assertion: str, resolve_key: Any) -> Any:
         """Authlib's check, with the algorithms we advertise instead of joserfc's defaults."""

@@ -16,10 +16,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import OAuthClient
 
-GENERATION_KEY = "idp:clients:generation"
+GENERATION_KEY = keys.CLIENTS_GENERATION
 GENERATION_TTL = 10 * 365 * 86400
 MAX_ENTRIES = 2000
 

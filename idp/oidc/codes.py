@@ -13,6 +13,7 @@ from authlib.oidc.core import AuthorizationCodeMixin
 
 from idp.oidc.context import ProviderContext
 from idp.oidc.tokens import digest, revoke_family
+from idp.storage import keys
 
 SPENT_MARKER_TTL = 600
 
@@ -52,7 +53,9 @@ class AuthorizationCode(AuthorizationCodeMixin):
 
 
 def save_code(ctx: ProviderContext, code: str, data: AuthorizationCode) -> None:
-    ctx.store.put(f"idp:code:{digest(code)}", asdict(data), ctx.settings.authorization_code_ttl)
+    ctx.store.put(
+        keys.authorization_code(digest(code)), asdict(data), ctx.settings.authorization_code_ttl
+    )
 
 
 def redeem_code(ctx: ProviderContext, code: str) -> AuthorizationCode | None:
@@ -60,11 +63,11 @@ def redeem_code(ctx: ProviderContext, code: str) -> AuthorizationCode | None:
     if not code or len(code) > 256:
         return None
     key = digest(code)
-    data: dict[str, Any] | None = ctx.store.consume(f"idp:code:{key}")
+    data: dict[str, Any] | None = ctx.store.consume(keys.authorization_code(key))
     if data is None:
-        spent = ctx.store.get(f"idp:code-spent:{key}")
+        spent = ctx.store.get(keys.spent_code(key))
         if spent is not None:
             revoke_family(ctx, spent["family_id"], reason="authorization code replayed")
         return None
-    ctx.store.put(f"idp:code-spent:{key}", {"family_id": data["family_id"]}, SPENT_MARKER_TTL)
+    ctx.store.put(keys.spent_code(key), {"family_id": data["family_id"]}, SPENT_MARKER_TTL)
     return AuthorizationCode(**data)

@@ -14,6 +14,7 @@ from idp import clock
 from idp.oidc.claims import user_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
+from idp.storage import keys
 
 
 class _IdTokenMixin:
@@ -68,4 +69,4 @@ class OpenIDRefresh(_IdTokenMixin, oidc_grants.OpenIDToken):
 def nonce_key(client_id: str, nonce: str) -> str:
     from idp.oidc.tokens import digest
 
-    return f"idp:nonce:{client_id}:{digest(nonce)}"
+    return keys.nonce(client_id, digest(nonce))

@@ -25,6 +25,7 @@ from idp.oidc.context import ProviderContext
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.server import create_authorization_server
 from idp.oidc.userinfo import create_resource_protector, userinfo_claims
+from idp.storage import keys
 
 
 class Provider:
@@ -73,7 +74,7 @@ class Provider:
             lambda: self.authorization.authorize(params, session, pending, consent_given)
         )
         if pending is not None and outcome.kind in ("respond", "error_page"):
-            self.ctx.store.delete(f"idp:authreq:{pending.id}")
+            self.ctx.store.delete(keys.authorization_request(pending.id))
         return outcome
 
     def record_consent(self, sid: str | None, pending: PendingRequest, scopes: list[str]) -> None:

@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 
 RETRY_WINDOW = 10
@@ -83,7 +84,7 @@ def recall(
 
 def _name(presented: str) -> str:
     digest = hashlib.sha256(b"retry:" + presented.encode()).hexdigest()
-    return f"idp:refresh-retry:{digest}"
+    return keys.refresh_retry(digest)
 
 
 def _key(presented: str) -> bytes:

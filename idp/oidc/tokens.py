@@ -26,6 +26,7 @@ from idp.accounts.users import TokenHolder
 from idp.oidc.claims import habilitation_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
+from idp.storage import keys
 from idp.storage.models import Habilitation, RefreshToken, User
 
 ACCESS_TOKEN_TYP = "at+jwt"
@@ -168,11 +169,11 @@ def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> 
     sid = str(claims.get("sid") or "")
     kid_mark, jti_mark, family_mark, cutoff, sid_mark = ctx.store.get_many(
         [
-            f"idp:revoked-kid:{kid}",
-            f"idp:revoked-jti:{jti}",
-            f"idp:revoked-family:{family}",
-            f"idp:revoked-before:{claims.get('sub')}",
-            f"idp:revoked-sid:{sid}",
+            keys.revoked_key(kid),
+            keys.revoked_token(jti),
+            keys.revoked_family(family),
+            keys.revoked_before(claims.get("sub")),
+            keys.revoked_session(sid),
         ]
     )
     revoked = (
@@ -187,7 +188,7 @@ def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> 
 def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:
     """End every grant of a person: refresh families, and access tokens issued until now."""
     ctx.store.put(
-        f"idp:revoked-before:{user.subject}",
+        keys.revoked_before(user.subject),
         {"at": clock.seconds()},
         ctx.settings.access_token_ttl + 60,
     )
@@ -210,7 +211,7 @@ def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
         return
     ttl = ctx.settings.access_token_ttl + 60
     for sid in sids:
-        ctx.store.put(f"idp:revoked-sid:{sid}", {"at": clock.seconds()}, ttl)
+        ctx.store.put(keys.revoked_session(sid), {"at": clock.seconds()}, ttl)
     families = (
         ctx.db_session()
         .query(RefreshToken.family_id)
@@ -224,18 +225,18 @@ def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
 
 def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:
     """True once a grant was ended, even if its last refresh token was stored afterwards."""
-    return ctx.store.get(f"idp:revoked-family:{family_id}") is not None
+    return ctx.store.get(keys.revoked_family(family_id)) is not None
 
 
 def revoke_access_token(ctx: ProviderContext, token: AccessToken) -> None:
     ttl = max(1, int(token["exp"] - clock.now()) + 1)
-    ctx.store.put(f"idp:revoked-jti:{token['jti']}", {"at": clock.seconds()}, ttl)
+    ctx.store.put(keys.revoked_token(token["jti"]), {"at": clock.seconds()}, ttl)
 
 
 def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
     """End a grant: its refresh tokens in SQL, its access tokens through the store. Commits."""
     lifetime = max(ctx.settings.access_token_ttl, ctx.settings.refresh_token_ttl) + 60
-    ctx.store.put(f"idp:revoked-family:{family_id}", {"reason": reason}, lifetime)
+    ctx.store.put(keys.revoked_family(family_id), {"reason": reason}, lifetime)
     session = ctx.db_session()
     session.execute(
         update(RefreshToken)

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from idp.storage import keys
 from tests.mailbox import code_in, text_of
 from tests.rp import csrf_token, query
 from tests.smtp import SmtpServer, free_port
@@ -85,7 +86,7 @@ def test_expired_code_is_refused(rp, make, outbox, app):
     store = app.extensions["idp"].store
     with rp.client.session_transaction() as s:
         challenge_id = s["otp_challenge"]
-    store.delete(f"idp:otp:{challenge_id}")  # what the 10-minute TTL does
+    store.delete(keys.email_code(challenge_id))  # what the 10-minute TTL does
     token = csrf_token(rp.client.get("/login").get_data(as_text=True))
     refused = rp.client.post(response.location, data={"otp": code, "csrf_token": token})
     assert refused.status_code == 302 and "expired=1" in refused.location
@@ -97,7 +98,7 @@ def test_code_is_stored_only_as_a_keyed_hash(rp, make, outbox, app):
     code = outbox.latest_code()
     with rp.client.session_transaction() as s:
         challenge_id = s["otp_challenge"]
-    stored = app.extensions["idp"].store.get(f"idp:otp:{challenge_id}")
+    stored = app.extensions["idp"].store.get(keys.email_code(challenge_id))
     assert code not in str(stored) and len(stored["code_mac"]) == 64
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from idp.storage import db
+from idp.storage import db, keys
 from idp.storage.models import AuditEvent
 from tests.mailbox import text_of
 from tests.rp import csrf_token, query
@@ -23,7 +23,7 @@ def forgot_page(client):
 
 
 def answer_of(app, captcha_id):
-    return app.extensions["idp"].store.get(f"idp:captcha:{captcha_id}")["answer"]
+    return app.extensions["idp"].store.get(keys.captcha(captcha_id))["answer"]
 
 
 def ask_reset(app, client, username, captcha=None):
@@ -149,7 +149,9 @@ def test_expired_link_is_refused(app, client, make, outbox):
     ask_reset(app, client, "ines")
     link = reset_link(outbox, user.email)
     token = link.rsplit("/", 1)[1]
-    app.extensions["idp"].store.delete(f"idp:reset:{hashlib.sha256(token.encode()).hexdigest()}")
+    app.extensions["idp"].store.delete(
+        keys.password_reset(hashlib.sha256(token.encode()).hexdigest())
+    )
     assert client.get(link).status_code == 400
 
 

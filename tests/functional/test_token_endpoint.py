@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from idp.storage import db
+from idp.storage import db, keys
 from idp.storage.models import RefreshToken
 
 
@@ -65,7 +65,9 @@ def test_expired_code_is_refused(rp, make, app):
     auth = rp.authorize("gus")
     from idp.oidc.tokens import digest
 
-    app.extensions["idp"].store.delete(f"idp:code:{digest(auth.code)}")  # as the TTL would
+    app.extensions["idp"].store.delete(
+        keys.authorization_code(digest(auth.code))
+    )  # as the TTL would
     assert rp.exchange(auth).get_json()["error"] == "invalid_grant"
 
 

@@ -22,7 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from idp.storage import db
+from idp.storage import db, keys
 from idp.storage.models import (
     AuditEvent,
     Habilitation,
@@ -191,7 +191,7 @@ def right_value(world: World, form: Form, item: Field, sent: dict[str, str]) -> 
         except (AssertionError, IndexError):
             return "000000"
     if item.name == "captcha":
-        found = world.app.extensions["idp"].store.get(f"idp:captcha:{sent.get('captcha_id')}")
+        found = world.app.extensions["idp"].store.get(keys.captcha(sent.get("captcha_id")))
         return found["answer"] if found else ""
     if item.name == "code" and (secret := TOTP_SECRET.search(world.page)):
         return pyotp.TOTP(secret.group(1).replace(" ", "")).now()

@@ -27,6 +27,7 @@ from idp.authn.psc.claims import PscClaimsError, PscIdentity, parse
 from idp.authn.psc.client import PscClient, PscError, PscRejectedError
 from idp.authn.sessions import SessionService, SsoSession
 from idp.errors import IdpError
+from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
@@ -241,8 +242,8 @@ class PscFederation:
 
     @staticmethod
     def _state_key(state: str) -> str:
-        return f"idp:psc-state:{state}"
+        return keys.psc_state(state)
 
     @staticmethod
     def _link_key(link_id: str) -> str:
-        return f"idp:psc-link:{link_id[:100]}"
+        return keys.psc_link(link_id[:100])

@@ -10,7 +10,7 @@ import pytest
 
 from idp.accounts import users
 from idp.authn.login import authenticate_password
-from idp.storage import db
+from idp.storage import db, keys
 from idp.storage.models import AuditEvent, RememberedDevice, TotpCredential
 from tests.factories import PASSWORD
 from tests.functional.test_totp import enrol, fresh_browser, next_code, post_app_code
@@ -133,7 +133,7 @@ def test_m5_a_browser_remembered_after_an_email_code_does_not_skip_the_app(app, 
 
     # the app was enrolled elsewhere (or before this rule): the old device must not count
     app.extensions["idp.apps"].totp.begin(user)
-    secret = app.extensions["idp"].store.get(f"idp:totp-enrol:{user.id}")["secret"]
+    secret = app.extensions["idp"].store.get(keys.totp_enrolment(user.id))["secret"]
     app.extensions["idp.apps"].totp.confirm(user, pyotp.TOTP(secret).now())
     device = db.session.query(RememberedDevice).filter_by(user_id=user.id).one()
     assert device.acr == ACR_EMAIL_OTP and device.revoked_at is None
