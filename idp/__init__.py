@@ -37,8 +37,8 @@ from idp.keyring.lifecycle import KeyLifecycle, Timing
 from idp.mail import create_mailer
 from idp.oidc.backchannel import BackchannelLogout
 from idp.oidc.context import ProviderContext
+from idp.oidc.grant_ends import revoke_session_grants, revoke_user_grants
 from idp.oidc.provider import Provider
-from idp.oidc.tokens import revoke_session_grants, revoke_user_grants
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.ephemeral import EphemeralStore, create_store

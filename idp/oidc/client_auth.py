@@ -19,7 +19,7 @@ from joserfc.jwk import KeySet
 
 from idp import clock
 from idp.oidc.context import ProviderContext
-from idp.oidc.tokens import digest
+from idp.oidc.token_text import digest
 from idp.storage import keys
 
 TOKEN_PATH = "/token"

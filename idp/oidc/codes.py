@@ -12,7 +12,8 @@ from typing import Any
 from authlib.oidc.core import AuthorizationCodeMixin
 
 from idp.oidc.context import ProviderContext
-from idp.oidc.tokens import digest, revoke_family
+from idp.oidc.grant_ends import revoke_family
+from idp.oidc.token_text import digest
 from idp.storage import keys
 
 SPENT_MARKER_TTL = 600
@@ -68,6 +69,7 @@ def redeem_code(ctx: ProviderContext, code: str) -> AuthorizationCode | None:
         spent = ctx.store.get(keys.spent_code(key))
         if spent is not None:
             revoke_family(ctx, spent["family_id"], reason="authorization code replayed")
+            ctx.db_session().commit()  # kept, though the request ends with an error
         return None
     ctx.store.put(keys.spent_code(key), {"family_id": data["family_id"]}, SPENT_MARKER_TTL)
     return AuthorizationCode(**data)

@@ -67,6 +67,6 @@ class OpenIDRefresh(_IdTokenMixin, oidc_grants.OpenIDToken):
 
 
 def nonce_key(client_id: str, nonce: str) -> str:
-    from idp.oidc.tokens import digest
+    from idp.oidc.token_text import digest
 
     return keys.nonce(client_id, digest(nonce))

@@ -6,16 +6,11 @@ from typing import Any
 
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
+from idp.oidc.access_tokens import AccessToken, decode_access_token
+from idp.oidc.grant_ends import is_family_revoked
 from idp.oidc.grants.refresh_token import RefreshCredential
-from idp.oidc.tokens import (
-    AccessToken,
-    decode_access_token,
-    family_end,
-    find_refresh_token,
-    is_family_revoked,
-    is_refresh_token_usable,
-    looks_like_jwt,
-)
+from idp.oidc.refresh_tokens import family_end, find_refresh_token, is_refresh_token_usable
+from idp.oidc.token_text import looks_like_jwt
 
 CONFIDENTIAL_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
 

@@ -6,8 +6,9 @@ from typing import Any
 
 from authlib.oauth2.rfc7009 import RevocationEndpoint as _RevocationEndpoint
 
+from idp.oidc.access_tokens import AccessToken
+from idp.oidc.grant_ends import revoke_access_token, revoke_family
 from idp.oidc.introspection import CONFIDENTIAL_METHODS, lookup_token
-from idp.oidc.tokens import AccessToken, revoke_access_token, revoke_family
 
 
 class RevocationEndpoint(_RevocationEndpoint):
@@ -33,3 +34,4 @@ class RevocationEndpoint(_RevocationEndpoint):
             revoke_access_token(self.ctx, token)
         else:
             revoke_family(self.ctx, token.record.family_id, reason="revoked by the client")
+            self.ctx.db_session().commit()

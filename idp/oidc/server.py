@@ -12,6 +12,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import OAuth2Request
 from werkzeug.datastructures import MultiDict
 
+from idp.oidc.access_tokens import AccessTokenGenerator
 from idp.oidc.client_auth import PrivateKeyJwt
 from idp.oidc.clients import SCOPES, RegisteredClient
 from idp.oidc.context import ProviderContext
@@ -22,8 +23,8 @@ from idp.oidc.grants.refresh_token import RefreshTokenGrant
 from idp.oidc.id_token import OpenIDCode, OpenIDRefresh, nonce_key
 from idp.oidc.introspection import IntrospectionEndpoint
 from idp.oidc.pkce import S256CodeChallenge
+from idp.oidc.refresh_tokens import save_refresh_token
 from idp.oidc.revocation import RevocationEndpoint
-from idp.oidc.tokens import AccessTokenGenerator, save_refresh_token
 
 
 class ParamsPayload:

@@ -11,9 +11,9 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 
+from idp.oidc.access_tokens import AccessToken, decode_access_token
 from idp.oidc.claims import user_claims
 from idp.oidc.context import ProviderContext
-from idp.oidc.tokens import AccessToken, decode_access_token
 
 
 class AccessTokenValidator(BearerTokenValidator):

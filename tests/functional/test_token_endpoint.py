@@ -63,7 +63,7 @@ def test_public_client_signs_in_with_pkce(public_rp, make):
 def test_expired_code_is_refused(rp, make, app):
     make.user("gus")
     auth = rp.authorize("gus")
-    from idp.oidc.tokens import digest
+    from idp.oidc.token_text import digest
 
     app.extensions["idp"].store.delete(
         keys.authorization_code(digest(auth.code))

@@ -23,15 +23,14 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
 from idp import metrics
 from idp.accounts.users import TokenHolder
 from idp.oidc import refresh_retries
+from idp.oidc.grant_ends import is_family_revoked, revoke_family
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
-from idp.oidc.tokens import (
+from idp.oidc.refresh_tokens import (
     family_end,
     find_refresh_grant,
-    is_family_revoked,
     is_refresh_token_usable,
     refresh_token_row,
-    revoke_family,
     rotate_refresh_token,
 )
 from idp.storage.models import RefreshToken
@@ -84,6 +83,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         if record.used_at is not None and record.revoked_at is None:
             self._repeat_if_retry(refresh_token, record)
             revoke_family(self.ctx, record.family_id, reason="refresh token reused")
+            self.ctx.db_session().commit()  # kept, though the request ends with an error
             metrics.REFRESH_REUSE.inc()
             return None
         ends = family_end(self.ctx, record.auth_time)
