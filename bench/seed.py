@@ -13,6 +13,7 @@ from idp.accounts import users
 from idp.authn.context import ACR_EMAIL_OTP, AMR_OTP, AMR_PASSWORD
 from idp.authn.remembered_devices import cookie_name
 from idp.oidc.clients import ClientRegistration, create_client
+from idp.services import of as services_of
 from idp.storage import db
 
 CLIENT_ID = "bench-module"
@@ -24,8 +25,8 @@ PASSWORD = "un mot de passe de banc d'essai"
 def seed(count: int) -> dict:
     app = create_app()
     with app.app_context():
-        ctx = app.extensions["idp"]
-        devices = app.extensions["idp.login"].devices
+        ctx = services_of(app)
+        devices = services_of(app).login.devices
         create_client(
             db.session,
             ClientRegistration(

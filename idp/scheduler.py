@@ -26,6 +26,7 @@ from flask import Flask
 from sqlalchemy.exc import IntegrityError
 
 from idp.accounts import maintenance
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import JobRun
 
@@ -53,19 +54,19 @@ class Job:
 
 
 def _backchannel(app: Flask) -> dict[str, Any]:
-    return app.extensions["idp.backchannel"].deliver_due()
+    return services_of(app).backchannel.deliver_due()
 
 
 def _maintenance(app: Flask) -> dict[str, Any]:
     return maintenance.run(
         db.session,
-        app.extensions["idp.security"].end_access,
-        app.extensions["idp"].settings.inactivity_days,
+        services_of(app).security.end_access,
+        services_of(app).settings.inactivity_days,
     )
 
 
 def _keys(app: Flask) -> dict[str, Any]:
-    return {"activated": app.extensions["idp.keys"].rotate("system", if_due=True)}
+    return {"activated": services_of(app).keys.rotate("system", if_due=True)}
 
 
 def _purge(app: Flask) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import create_engine
 
 from idp import create_app
+from idp.services import of as services_of
 from idp.settings import Settings, load_settings
 from idp.storage import db
 from idp.storage.database import Base
@@ -137,7 +138,7 @@ def migrated(base_settings: dict) -> dict:
     engine.dispose()
     app = create_app(load_settings(base_settings, environ={}))
     with app.app_context():
-        app.extensions["idp"].keyring.ensure_key("RS256")
+        services_of(app).keyring.ensure_key("RS256")
         db.session.commit()
         db.engine.dispose()
     return base_settings
@@ -199,7 +200,7 @@ def make(app: Flask) -> Factories:
 
 @pytest.fixture
 def outbox(app: Flask) -> Outbox:
-    return Outbox(app.extensions["idp"].settings.resolved_outbox())
+    return Outbox(services_of(app).settings.resolved_outbox())
 
 
 @pytest.fixture

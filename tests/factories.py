@@ -10,6 +10,7 @@ from flask import Flask
 
 from idp.accounts import users
 from idp.oidc.clients import ClientRegistration, create_client
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import User
 
@@ -33,7 +34,7 @@ class Factories:
 
     @property
     def ctx(self) -> Any:
-        return self.app.extensions["idp"]
+        return services_of(self.app)
 
     def user(self, username: str | None = None, password: str = PASSWORD, **fields: Any) -> User:
         n = next(_counter)

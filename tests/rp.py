@@ -17,6 +17,7 @@ from urllib.parse import parse_qs, urlsplit
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from idp.services import of as services_of
 from tests.factories import PASSWORD, ClientInfo
 from tests.mailbox import Outbox
 
@@ -57,7 +58,7 @@ class RelyingParty:
     def __init__(self, client: FlaskClient, info: ClientInfo, outbox: Outbox | None = None) -> None:
         self.client = client
         self.info = info
-        settings = client.application.extensions["idp"].settings
+        settings = services_of(client.application).settings
         self.outbox = outbox or Outbox(settings.resolved_outbox())
 
     def in_new_browser(self) -> RelyingParty:

@@ -15,6 +15,7 @@ import click
 from flask import Flask
 
 from idp.errors import IdpError
+from idp.services import of as services_of
 
 
 class Context:
@@ -29,7 +30,7 @@ class Context:
             self._app = create_app()
             # a command ends with its process: deliver its logouts before exiting, not on a
             # background thread that would die with it
-            self._app.extensions["idp.backchannel"].app = None
+            services_of(self._app).backchannel.app = None
         return self._app
 
 

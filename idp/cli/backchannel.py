@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from idp.cli import Context, emit, pass_context
+from idp.services import of as services_of
 
 
 @click.group()
@@ -25,9 +26,7 @@ def deliver(obj: Context, retry_now: bool, client_id: str | None, as_json: bool)
     given up after a day). After a module's outage: --retry-now --client MODULE."""
     app = obj.app
     with app.app_context():
-        counts = app.extensions["idp.backchannel"].deliver_due(
-            retry_now=retry_now, client_id=client_id
-        )
+        counts = services_of(app).backchannel.deliver_due(retry_now=retry_now, client_id=client_id)
     emit(counts, as_json, "\n".join(f"{k:<10} {v}" for k, v in counts.items()))
 
 
@@ -39,7 +38,7 @@ def waiting(obj: Context, client_id: str | None, as_json: bool) -> None:
     """Logouts that did not reach their module yet: attempts, last error, next retry."""
     app = obj.app
     with app.app_context():
-        rows = app.extensions["idp.backchannel"].waiting(client_id)
+        rows = services_of(app).backchannel.waiting(client_id)
     lines = [
         f"{r['client_id']:<24} attempts {r['attempts']:<2} next {r['next_attempt_at']}  "
         f"{r['last_error']}"

@@ -12,6 +12,7 @@ from idp.errors import ConflictError, NotFoundError
 from idp.oidc import client_sync
 from idp.oidc import clients as registry
 from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
+from idp.services import of as services_of
 from idp.storage import db
 
 
@@ -99,7 +100,7 @@ def create(
         try:
             record, secret = registry.create_client(db.session, registration, actor="operator")
             db.session.commit()
-            obj.app.extensions["idp"].clients.changed()
+            services_of(obj.app).clients.changed()
         except (InvalidClientMetadataError, ConflictError) as exc:
             db.session.rollback()
             fail(str(exc))
@@ -148,7 +149,7 @@ def delete(obj: Context, client_id: str, as_json: bool) -> None:
         try:
             registry.delete_client(db.session, client_id, actor="operator")
             db.session.commit()
-            obj.app.extensions["idp"].clients.changed()
+            services_of(obj.app).clients.changed()
         except NotFoundError as exc:
             fail(str(exc))
     emit({"client_id": client_id, "deleted": True}, as_json, f"deleted client {client_id}")
@@ -183,7 +184,7 @@ def sync(obj: Context, path: Path, dry_run: bool, as_json: bool) -> None:
             db.session.rollback()
         else:
             db.session.commit()
-            obj.app.extensions["idp"].clients.changed()
+            services_of(obj.app).clients.changed()
     data = {**report.as_dict(), "dry_run": dry_run}
     lines = [f"created    {cid}" for cid in report.created]
     lines += [f"changed    {cid}: {', '.join(f)}" for cid, f in report.changed.items()]

@@ -10,6 +10,7 @@ from flask import Flask
 
 from idp.accounts import demo_data, users
 from idp.oidc.clients import ClientRegistration, create_client, get_client
+from idp.services import of as services_of
 from idp.storage import db
 
 DEMO_USER = {
@@ -40,16 +41,16 @@ DEMO_PUBLIC = ClientRegistration(
 
 
 def seed_demo(app: Flask) -> None:
-    ctx = app.extensions["idp"]
+    services = services_of(app)
     session = db.session
     if users.get_by_username(session, DEMO_USER["username"]) is None:
-        users.create_user(session, ctx.passwords, **DEMO_USER, email_verified=True)
+        users.create_user(session, services.passwords, **DEMO_USER, email_verified=True)
     if get_client(session, DEMO_CONFIDENTIAL.client_id) is None:
         create_client(session, DEMO_CONFIDENTIAL, secret=DEMO_CONFIDENTIAL_SECRET)
     if get_client(session, DEMO_PUBLIC.client_id) is None:
         create_client(session, DEMO_PUBLIC)
     session.commit()
-    demo_data.seed(session, ctx.passwords, DEMO_USER["password"])
+    demo_data.seed(session, services.passwords, DEMO_USER["password"])
 
 
 def print_demo(issuer: str) -> None:

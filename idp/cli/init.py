@@ -7,6 +7,7 @@ import click
 from idp.cli import Context, pass_context
 from idp.cli.demo import print_demo, seed_demo
 from idp.keyring.kek import create_kek_file
+from idp.services import of as services_of
 from idp.settings import load_settings
 from idp.storage import db
 from idp.storage.migrate import upgrade
@@ -24,7 +25,7 @@ def init(obj: Context, demo: bool) -> None:
     app = obj.app
     with app.app_context():
         upgrade(db.engine)
-        keyring = app.extensions["idp"].keyring
+        keyring = services_of(app).keyring
         keyring.verify_kek()
         if keyring.ensure_key(settings.signing_alg):
             click.echo(f"created {settings.signing_alg} signing key")

@@ -12,13 +12,14 @@ from idp.keyring import KeyringError
 from idp.keyring.kek import decode_kek
 from idp.keyring.keyring import SUPPORTED_ALGS
 from idp.keyring.lifecycle import describe
+from idp.services import of as services_of
 from idp.storage import db
 
 ACTOR = "operator"
 
 
 def _lifecycle(obj: Context):  # type: ignore[no-untyped-def]
-    return obj.app.extensions["idp.keys"]
+    return services_of(obj.app).keys
 
 
 @click.group()
@@ -103,7 +104,7 @@ def revoke(obj: Context, kid: str, reason: str, as_json: bool) -> None:
 def export_public(obj: Context, as_json: bool) -> None:
     """Print the published JWKS (public keys only)."""
     with obj.app.app_context():
-        keyring = obj.app.extensions["idp"].keyring
+        keyring = services_of(obj.app).keyring
         keyring.reload()
         click.echo(json.dumps(keyring.public_jwks(), indent=2))
 

@@ -6,6 +6,7 @@ import click
 
 from idp.accounts import maintenance as upkeep
 from idp.cli import Context, emit, pass_context
+from idp.services import of as services_of
 from idp.storage import db
 
 
@@ -18,7 +19,7 @@ def maintenance(obj: Context, as_json: bool) -> None:
     with app.app_context():
         counts = upkeep.run(
             db.session,
-            app.extensions["idp.security"].end_access,
-            app.extensions["idp"].settings.inactivity_days,
+            services_of(app).security.end_access,
+            services_of(app).settings.inactivity_days,
         )
     emit(counts, as_json, "\n".join(f"{k:<30} {v}" for k, v in counts.items()))

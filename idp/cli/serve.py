@@ -17,6 +17,7 @@ from idp.cli import Context, pass_context
 from idp.errors import ConfigurationError
 from idp.log_format import dict_config
 from idp.memory import limit_malloc_arenas
+from idp.services import of as services_of
 from idp.settings import load_settings
 from idp.storage import db
 from idp.storage.migrate import current_revision
@@ -25,23 +26,23 @@ from idp.wsgi import trusted_addresses
 
 def check_ready(app: Flask, workers: int) -> None:
     """Fail at start, with the fix, rather than on a user's request."""
-    ctx = app.extensions["idp"]
-    if workers > 1 and not ctx.store.shared:
+    services = services_of(app)
+    if workers > 1 and not services.store.shared:
         raise ConfigurationError(
             "several workers need a shared store: set IDP_REDIS_URL (the in-process store "
             "would lose codes and sessions between workers), or use --workers 1"
         )
     try:
-        ctx.store.ping()
+        services.store.ping()
     except Exception as exc:
         raise ConfigurationError(f"the ephemeral store cannot be reached: {exc}") from exc
     with app.app_context():
         if current_revision(db.engine) is None:
             raise ConfigurationError("the database has no schema: run `idp init`")
-        ctx.keyring.verify_kek()
-        if ctx.settings.signing_alg not in ctx.keyring.algorithms():
+        services.keyring.verify_kek()
+        if services.settings.signing_alg not in services.keyring.algorithms():
             raise ConfigurationError(
-                f"no active {ctx.settings.signing_alg} signing key (IDP_SIGNING_ALG): "
+                f"no active {services.settings.signing_alg} signing key (IDP_SIGNING_ALG): "
                 "run `idp init`"
             )
         db.session.remove()
@@ -100,13 +101,13 @@ def serve(obj: Context, host: str, port: int, workers: int, threads: int, server
             + ["--threads", str(threads), "--server", server]
         )
     limit_malloc_arenas()  # before workers fork: each inherits it
-    issuer = app.extensions["idp"].settings.issuer
+    issuer = services_of(app).settings.issuer
     click.echo(
         f"idp {issuer} listening on http://{host}:{port} "
         f"({server}, {workers} worker(s) × {threads} thread(s))"
     )
     if server == "granian":
-        _granian(host, port, workers, threads, app.extensions["idp"].settings.log_format)
+        _granian(host, port, workers, threads, services_of(app).settings.log_format)
     else:
         _gunicorn(app, host, port, workers, threads)
 

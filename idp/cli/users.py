@@ -17,6 +17,7 @@ from idp.authn import password_formats
 from idp.cli import Context, emit, fail, pass_context
 from idp.cli.progress import progress_bar
 from idp.errors import ConflictError, NotFoundError
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import Habilitation, User
 
@@ -56,7 +57,7 @@ def _spec_of(h: Habilitation) -> str:
 
 def resolve(obj: Context, specs: tuple[str, ...]) -> list[NewHabilitation]:
     """Each ``PROFILE@FINESS[:UNIT][:FROM..TO]`` as ids, or a clear error naming the code."""
-    admin = obj.app.extensions["idp.admin"]
+    admin = services_of(obj.app).admin
     news = []
     for text in specs:
         try:
@@ -139,12 +140,12 @@ def create(
     app = obj.app
     with app.app_context():
         news = resolve(obj, specs)
-        admin = app.extensions["idp.admin"]
+        admin = services_of(app).admin
         operator = admin.operator_actor()
         try:
             user = accounts.create_user(
                 db.session,
-                app.extensions["idp"].passwords,
+                services_of(app).passwords,
                 username=username,
                 email=email,
                 password=password,
@@ -169,7 +170,7 @@ def create(
             db.session.rollback()
             fail(str(exc))
         if welcome:
-            app.extensions["idp.passwords"].send_welcome(user)
+            services_of(app).password_changes.send_welcome(user)
         data = describe(user, with_habilitations=True)
     human = f"created user {data['username']} (sub {data['subject']})"
     human += "".join(f"\n  habilitation {h['spec']}" for h in data["habilitations"])
@@ -189,7 +190,7 @@ def grant(obj: Context, username: str, specs: tuple[str, ...], as_json: bool) ->
     with app.app_context():
         user = _user(username)
         news = resolve(obj, specs)
-        admin = app.extensions["idp.admin"]
+        admin = services_of(app).admin
         try:
             added = admin.add_habilitations(admin.operator_actor(), user, news)
         except (ValueError, NotFoundError) as exc:
@@ -230,8 +231,8 @@ def end_habilitation(obj: Context, username: str, spec: str, as_json: bool) -> N
             ids = ", ".join(str(h.id) for h in matches)
             fail(f"{spec!r} names several habilitations (ids {ids}): give the id")
         ended = _spec_of(matches[0])
-        app.extensions["idp.admin"].end_habilitation(
-            app.extensions["idp.admin"].operator_actor(), matches[0].id
+        services_of(app).admin.end_habilitation(
+            services_of(app).admin.operator_actor(), matches[0].id
         )
     emit({"ended": ended}, as_json, f"ended {ended}")
 
@@ -256,7 +257,7 @@ def _set_support(obj: Context, username: str, value: bool) -> None:
     app = obj.app
     with app.app_context():
         user = _user(username)
-        admin = app.extensions["idp.admin"]
+        admin = services_of(app).admin
         changed = admin.set_support(admin.operator_actor(), user, value)
     state = "support" if value else "not support"
     click.echo(f"{username} is now {state}" if changed else f"{username} was already {state}")
@@ -366,7 +367,7 @@ def unblock(obj: Context, username: str) -> None:
             fail(f"no user {username!r}")
         accounts.unblock(db.session, user, actor="operator")
         db.session.commit()
-        obj.app.extensions["idp.login"].throttle.reset_account(username)
+        services_of(obj.app).login.throttle.reset_account(username)
     click.echo(f"unblocked {username}")
 
 
@@ -382,7 +383,7 @@ def reset_second_factor(obj: Context, username: str) -> None:
         user = accounts.get_by_username(db.session, username)
         if user is None:
             fail(f"no user {username!r}")
-        removed = obj.app.extensions["idp.apps"].reset(user, actor="operator")
+        removed = services_of(obj.app).apps.reset(user, actor="operator")
     click.echo(
         f"authenticator app removed from {username}" if removed else f"{username} has no app"
     )

@@ -12,6 +12,7 @@ import click
 
 from idp import log_format, scheduler
 from idp.cli import Context, pass_context
+from idp.services import of as services_of
 
 log = logging.getLogger("idp.worker")
 
@@ -55,7 +56,7 @@ def worker(obj: Context, only: str | None, every: tuple[str, ...], run_now: bool
         for n in names
     ]
     app = obj.app
-    log_format.configure(app.extensions["idp"].settings.log_format)
+    log_format.configure(services_of(app).settings.log_format)
     if run_now:
         for job in jobs:
             scheduler.run_once(app, job)

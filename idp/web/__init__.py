@@ -7,6 +7,7 @@ from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
 
+from idp.services import of as services_of
 from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc, telemetry
 from idp.web.context import allow_form_target, ctx
 from idp.web.i18n import select_locale
@@ -30,7 +31,7 @@ def init_web(app: Flask) -> None:
     app.url_map.converters["id"] = RecordId  # before the blueprints' rules are read
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
-    app.jinja_env.globals["psc_enabled"] = "idp.psc" in app.extensions
+    app.jinja_env.globals["psc_enabled"] = services_of(app).psc is not None
     csrf.init_app(app)
     init_limits(app)
     blueprints = (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp, admin_api.bp, psc.bp)

@@ -6,7 +6,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -22,7 +21,7 @@ from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.totp import TotpCodeError
 from idp.mail import MailDeliveryError
-from idp.web.context import clear_sid, ctx, current_sid, password_changes
+from idp.web.context import clear_sid, ctx, current_sid, password_changes, services
 from idp.web.forms import (
     ChangePasswordForm,
     ConfirmEmailForm,
@@ -49,7 +48,7 @@ WEAK_MESSAGES = {
 
 
 def _captchas():  # type: ignore[no-untyped-def]
-    return current_app.extensions["idp.captcha"]
+    return services().captchas
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -99,7 +98,7 @@ def captcha_audio(captcha_id: str) -> Response:
 @limiter.limit(login_limit, methods=["POST"])
 def confirm_email(token: str) -> Response | str:
     """The link mailed to a new address: a button (link scanners only GET), then done."""
-    changes = current_app.extensions["idp.email_changes"]
+    changes = services().email_changes
     try:
         user = changes.target(token)
     except EmailLinkInvalidError:
@@ -173,7 +172,7 @@ def forgot_username() -> str:
 
 @bp.route("/account", methods=["GET", "POST"])
 def account() -> Response | str | tuple[str, int]:
-    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
+    user = services().security.signed_in_user(current_sid())
     if user is None:
         return redirect(url_for("authorize.login"))
     form = ChangePasswordForm()
@@ -194,13 +193,13 @@ def account() -> Response | str | tuple[str, int]:
             )
             clear_sid(response)
             return response
-    login = current_app.extensions["idp.login"]
-    devices = current_app.extensions["idp.security"].devices_of(user)
+    login = services().login
+    devices = services().security.devices_of(user)
     totp_enrolled = login.totp.is_enrolled(user)
     recovery_left = login.totp.remaining_recovery_codes(user) if totp_enrolled else 0
     return render_template(
         "account.html",
-        own_habilitations=current_app.extensions["idp.security"].own_habilitations(user),
+        own_habilitations=services().security.own_habilitations(user),
         totp_enrolled=totp_enrolled,
         recovery_left=recovery_left,
         user=user,
@@ -216,14 +215,14 @@ def account() -> Response | str | tuple[str, int]:
 def my_referents() -> str:
     """ "Mes référents": for each of my habilitations, the referents of its place."""
     user = _signed_in_user()
-    rows = current_app.extensions["idp.security"].referents_for(user)
+    rows = services().security.referents_for(user)
     return render_template("referents.html", rows=rows)
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
 def enrol_totp() -> Response | str | tuple[str, int]:
     user = _signed_in_user()
-    apps = current_app.extensions["idp.apps"]
+    apps = services().apps
     replacing = apps.totp.is_enrolled(user)
     form = ConfirmTotpForm()
     if form.validate_on_submit():
@@ -263,7 +262,7 @@ def revoke_device() -> Response:
     user = _signed_in_user()
     form = RevokeDeviceForm()
     if form.validate_on_submit() and form.device_id.data.isdigit():
-        current_app.extensions["idp.security"].forget_device(user, int(form.device_id.data))
+        services().security.forget_device(user, int(form.device_id.data))
     return redirect(url_for("account.account"))
 
 
@@ -273,7 +272,7 @@ def psc_unlink() -> Response:
     user = _signed_in_user()
     if not PscUnlinkForm().validate_on_submit():
         abort(400)
-    current_app.extensions["idp.security"].unlink_psc(user)
+    services().security.unlink_psc(user)
     return redirect(url_for("account.account"))
 
 
@@ -282,14 +281,14 @@ def sign_out_everywhere() -> Response:
     user = _signed_in_user()
     if not EverywhereForm().validate_on_submit():
         abort(400)
-    current_app.extensions["idp.security"].sign_out_everywhere(user)
+    services().security.sign_out_everywhere(user)
     response = redirect(url_for("pages.logged_out"))
     clear_sid(response)
     return response
 
 
 def _signed_in_user():  # type: ignore[no-untyped-def]
-    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
+    user = services().security.signed_in_user(current_sid())
     if user is None:
         abort(redirect(url_for("authorize.login")))
     return user

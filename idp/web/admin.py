@@ -12,7 +12,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     redirect,
     render_template,
     request,
@@ -32,7 +31,7 @@ from idp.accounts.national_ids import AlreadyLinkedError
 from idp.accounts.users import InvalidUserError
 from idp.errors import ConflictError, NotFoundError
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
-from idp.web.context import current_sid
+from idp.web.context import current_sid, services
 from idp.web.errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -54,11 +53,11 @@ DENIED = {
 
 
 def _admin():  # type: ignore[no-untyped-def]
-    return current_app.extensions["idp.admin"]
+    return services().admin
 
 
 def _actor() -> Actor:
-    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
+    user = services().security.signed_in_user(current_sid())
     if user is None:
         abort(redirect(url_for("authorize.login")))
     return _admin().actor(user)
@@ -182,7 +181,7 @@ def reset_second_factor(user_id: int) -> Response:
     user = _admin().account(actor, user_id)
     if not actor.is_support:
         raise PermissionDeniedError("not_support")
-    current_app.extensions["idp.apps"].reset(user, actor.name)
+    services().apps.reset(user, actor.name)
     return redirect(url_for("admin.account", user_id=user.id))
 
 
@@ -201,7 +200,7 @@ def _account_page(
         today=habilitations.today(),
         history=_admin().history(actor, user),
         blocked=user.blocked_until is not None,
-        has_app=actor.is_support and current_app.extensions["idp.apps"].totp.is_enrolled(user),
+        has_app=actor.is_support and services().apps.totp.is_enrolled(user),
         manageable={
             h.id for h in rows if actor.is_support or h.establishment_id in actor.referent_of
         },

@@ -10,7 +10,7 @@ from datetime import date
 from typing import Any
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import users
@@ -19,7 +19,7 @@ from idp.accounts.national_ids import AlreadyLinkedError
 from idp.errors import ConflictError, NotFoundError
 from idp.storage.models import Habilitation, User
 from idp.web import admin_openapi
-from idp.web.context import ctx, provider
+from idp.web.context import ctx, provider, services
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/admin/v1")
 SCOPE = "admin"
@@ -144,7 +144,7 @@ def end_habilitation(habilitation_id: int) -> tuple[str, int]:
 
 
 def _admin():  # type: ignore[no-untyped-def]
-    return current_app.extensions["idp.admin"]
+    return services().admin
 
 
 def _actor() -> Actor:

@@ -10,24 +10,31 @@ from idp.authn.login import PasswordLogin
 from idp.authn.password_changes import PasswordChanges
 from idp.oidc.context import ProviderContext
 from idp.oidc.provider import Provider
+from idp.services import Services
+from idp.services import of as services_of
 
 SSO_COOKIE = "idp_sso"
 
 
+def services() -> Services:
+    """The provider's services, for the view being answered."""
+    return services_of(current_app)
+
+
 def ctx() -> ProviderContext:
-    return current_app.extensions["idp"]
+    return services().context
 
 
 def provider() -> Provider:
-    return current_app.extensions["idp.provider"]
+    return services().provider
 
 
 def password_login() -> PasswordLogin:
-    return current_app.extensions["idp.login"]
+    return services().login
 
 
 def password_changes() -> PasswordChanges:
-    return current_app.extensions["idp.passwords"]
+    return services().password_changes
 
 
 def allow_form_target(url: str | None) -> None:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, g, request
+from flask import g, request
 
-from idp.web.context import cookie_name
+from idp.web.context import cookie_name, services
 
 LANG_COOKIE = "idp_lang"
 
 
 def select_locale() -> str:
-    supported = current_app.extensions["idp"].settings.supported_locales
+    supported = services().settings.supported_locales
     for candidate in _candidates():
         if candidate in supported:
             return candidate
-    return current_app.extensions["idp"].settings.default_locale
+    return services().settings.default_locale
 
 
 def _candidates() -> list[str]:

@@ -6,6 +6,7 @@ from flask import Flask, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
+from idp.services import of as services_of
 from idp.web.context import ctx
 
 limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
@@ -23,7 +24,7 @@ def _unlimited() -> bool:
 
 
 def init_limits(app: Flask) -> None:
-    redis_url = app.extensions["idp"].settings.redis_url
+    redis_url = services_of(app).settings.redis_url
     app.config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
     app.config["RATELIMIT_KEY_PREFIX"] = "idp:ratelimit"
     limiter.init_app(app)

@@ -10,7 +10,6 @@ import logging
 from flask import (
     Response,
     abort,
-    current_app,
     g,
     redirect,
     render_template,
@@ -25,7 +24,15 @@ from idp.authn.context import AMR_OTP
 from idp.authn.login import LoginStep, NoValidHabilitationError
 from idp.authn.psc.federation import AccountBlockedError, LinkExpiredError, PscFederation
 from idp.oidc.authorization import Outcome, PendingRequest
-from idp.web.context import allow_form_target, cookie_name, ctx, current_sid, provider, set_sid
+from idp.web.context import (
+    allow_form_target,
+    cookie_name,
+    ctx,
+    current_sid,
+    provider,
+    services,
+    set_sid,
+)
 from idp.web.errors import render_error
 from idp.web.forms import CharterForm, ConsentForm
 
@@ -35,7 +42,7 @@ LINK_KEY = "psc_link"
 
 
 def federation() -> PscFederation | None:
-    return current_app.extensions.get("idp.psc")
+    return services().psc
 
 
 def account_refusal(error: Exception) -> Response:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from authlib.oauth2.rfc6749 import OAuth2Error
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from idp.web.context import (
     allow_form_target,
@@ -14,6 +14,7 @@ from idp.web.context import (
     ctx,
     current_sid,
     provider,
+    services,
 )
 from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
@@ -33,7 +34,7 @@ LOGOUT_PARAMS = (
 
 @bp.get("/")
 def home() -> str:
-    user = current_app.extensions["idp.security"].signed_in_user(current_sid())
+    user = services().security.signed_in_user(current_sid())
     return render_template("home.html", user=user, form=LogoutForm())
 
 

@@ -16,12 +16,12 @@ import re
 import time
 import uuid
 
-from flask import Blueprint, Flask, Response, abort, current_app, g, request
+from flask import Blueprint, Flask, Response, abort, g, request
 from werkzeug.exceptions import HTTPException
 
 from idp import clock, metrics
 from idp.log_redaction import redact
-from idp.web.context import ctx
+from idp.web.context import ctx, services
 
 bp = Blueprint("telemetry", __name__)
 log = logging.getLogger("idp.request")
@@ -105,8 +105,8 @@ def scrape() -> Response:
 
 def _database_state() -> dict:
     state = {
-        "deliveries": current_app.extensions["idp.backchannel"].counts(),
-        "keys": current_app.extensions["idp.keys"].published_ages(),
+        "deliveries": services().backchannel.counts(),
+        "keys": services().keys.published_ages(),
         "clock_offset": clock.offset(),
     }
     ctx().db_session().rollback()  # a scrape only reads

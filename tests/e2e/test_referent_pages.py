@@ -16,10 +16,10 @@ PASSWORD = "un mot de passe assez long"
 def demo_world(live_server):
     script = (
         "from idp import create_app; from idp.storage import db\n"
-        "from idp.accounts import demo_data\n"
+        "from idp.accounts import demo_data; from idp.services import of\n"
         "app = create_app()\n"
         "with app.app_context():\n"
-        f"    demo_data.seed(db.session, app.extensions['idp'].passwords, {PASSWORD!r})\n"
+        f"    demo_data.seed(db.session, of(app).passwords, {PASSWORD!r})\n"
     )
     subprocess.run([sys.executable, "-c", script], env=live_server.env, check=True, timeout=60)
     return live_server

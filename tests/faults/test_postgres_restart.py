@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from idp import create_app
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.migrate import upgrade
 from idp.storage.models import AuditEvent, LogoutDelivery, RefreshToken
@@ -32,7 +33,7 @@ def settings_overrides(own_postgres, migrated) -> dict:
     engine.dispose()
     app = create_app(make_settings(migrated, database_url=own_postgres.url))
     with app.app_context():
-        app.extensions["idp"].keyring.ensure_key("RS256")
+        services_of(app).keyring.ensure_key("RS256")
         db.session.commit()
         db.engine.dispose()
     return {"database_url": own_postgres.url}

@@ -8,6 +8,7 @@ import pytest
 
 from idp.accounts.administration import NewHabilitation, PermissionDeniedError, understaffed
 from idp.errors import NotFoundError
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent
 from tests.mailbox import text_of
@@ -15,7 +16,7 @@ from tests.mailbox import text_of
 
 @pytest.fixture
 def admin(app):
-    return app.extensions["idp.admin"]
+    return services_of(app).admin
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import pytest
 from joserfc import jwt
 
 from idp.oidc.backchannel import EVENT
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import LogoutDelivery
 from tests.receiver import running_receiver
@@ -28,7 +29,7 @@ def module(client, make, outbox, receiver) -> RelyingParty:
 
 
 def decode(app, token: str) -> tuple[dict, dict]:
-    decoded = jwt.decode(token, app.extensions["idp"].keyring.public_keyset())
+    decoded = jwt.decode(token, services_of(app).keyring.public_keyset())
     return decoded.header, decoded.claims
 
 
@@ -41,7 +42,7 @@ def logout(client):
 
 def delivered(app) -> None:
     """Wait for the background thread's first attempts (the logout page does not)."""
-    assert app.extensions["idp.backchannel"].drain()
+    assert services_of(app).backchannel.drain()
     db.session.expire_all()
 
 
@@ -81,7 +82,7 @@ def test_a_module_that_is_down_gets_it_when_back(app, client, make, module, rece
     assert row.delivered_at is None and row.attempts == 1 and row.last_error == "HTTP 503"
     assert row.next_attempt_at > datetime.now(UTC)
     receiver.down = False
-    backchannel = app.extensions["idp.backchannel"]
+    backchannel = services_of(app).backchannel
     assert backchannel.deliver_due()["attempted"] == 0  # not due yet
     row.next_attempt_at = datetime.now(UTC)  # a minute later
     db.session.commit()
@@ -93,7 +94,7 @@ def test_a_module_that_is_down_gets_it_when_back(app, client, make, module, rece
 def test_sign_out_everywhere_and_blocking_tell_the_modules(app, client, make, module, receiver):
     user = make.user("dan")
     module.sign_in("dan")
-    app.extensions["idp.security"].end_access(user)
+    services_of(app).security.end_access(user)
     delivered(app)
     assert len(receiver.tokens) == 1
 
@@ -143,10 +144,10 @@ def test_session_expiry_is_announced_when_due(app, client, make, module, receive
     make.user("gil")
     module.sign_in("gil")
     row = db.session.query(LogoutDelivery).one()  # scheduled at the first sign-in to the module
-    ttl = app.extensions["idp"].settings.sso_session_ttl
+    ttl = services_of(app).settings.sso_session_ttl
     expected = datetime.now(UTC) + timedelta(seconds=ttl)
     assert row.attempts == 0 and abs((row.next_attempt_at - expected).total_seconds()) < 30
-    backchannel = app.extensions["idp.backchannel"]
+    backchannel = services_of(app).backchannel
     assert backchannel.deliver_due()["attempted"] == 0  # the session still lives
     assert backchannel.deliver_due(retry_now=True)["attempted"] == 0  # and is never pushed
     assert receiver.tokens == []
@@ -172,7 +173,7 @@ def test_retry_now_resends_failed_deliveries_of_one_module(app, client, make, mo
     receiver.down = True
     logout(client)
     receiver.down = False
-    backchannel = app.extensions["idp.backchannel"]
+    backchannel = services_of(app).backchannel
     assert backchannel.deliver_due(retry_now=True, client_id="module-b")["attempted"] == 0
     assert backchannel.deliver_due(retry_now=True, client_id="module-a") == {
         "attempted": 1,

@@ -8,6 +8,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from idp.oidc.acr import ACR_EMAIL_OTP
+from idp.services import of as services_of
 from tests.rp import query
 
 
@@ -32,7 +33,7 @@ def test_sign_in_returns_id_token_with_every_required_claim(client, rp, make):
     assert abs(claims["auth_time"] - time.time()) < 10
     assert claims["iat"] <= time.time() < claims["exp"]
     assert "at_hash" in claims
-    active = client.application.extensions["idp"].keyring.signing_key("RS256").kid
+    active = services_of(client.application).keyring.signing_key("RS256").kid
     published = [key["kid"] for key in client.get("/jwks.json").get_json()["keys"]]
     assert id_token.header["kid"] == active and active in published
     assert claims["email"] == user.email and claims["preferred_username"] == "alice"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from idp.services import of as services_of
+
 
 def test_discovery_lists_what_works(client):
     meta = client.get("/.well-known/openid-configuration").get_json()
@@ -62,8 +64,8 @@ def test_discovery_is_cacheable_and_revalidates(client):
 
 def test_jwks_document_follows_key_changes(app, client):
     before = client.get("/jwks.json").headers["ETag"]
-    app.extensions["idp.keys"].generate("ES256", actor="operator")
-    app.extensions["idp"].keyring.reload()
+    services_of(app).keys.generate("ES256", actor="operator")
+    services_of(app).keyring.reload()
     after = client.get("/jwks.json")
     assert after.headers["ETag"] != before
     assert "ES256" in {key["alg"] for key in after.get_json()["keys"]}

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import keys
 from tests.mailbox import code_in, text_of
 from tests.rp import csrf_token, query
@@ -83,7 +84,7 @@ def test_expired_code_is_refused(rp, make, outbox, app):
     make.user("dom")
     _, response = rp.password_step("dom")
     code = outbox.latest_code()
-    store = app.extensions["idp"].store
+    store = services_of(app).store
     with rp.client.session_transaction() as s:
         challenge_id = s["otp_challenge"]
     store.delete(keys.email_code(challenge_id))  # what the 10-minute TTL does
@@ -98,7 +99,7 @@ def test_code_is_stored_only_as_a_keyed_hash(rp, make, outbox, app):
     code = outbox.latest_code()
     with rp.client.session_transaction() as s:
         challenge_id = s["otp_challenge"]
-    stored = app.extensions["idp"].store.get(keys.email_code(challenge_id))
+    stored = services_of(app).store.get(keys.email_code(challenge_id))
     assert code not in str(stored) and len(stored["code_mac"]) == 64
 
 
@@ -145,7 +146,7 @@ class TestMailServerDown:
         body = page.get_data(as_text=True)
         assert page.status_code == 200 and "pas pu être envoyé" in body
         server = SmtpServer()
-        app.extensions["idp.login"].otp._mailer.port = server.port  # the server comes back
+        services_of(app).login.otp._mailer.port = server.port  # the server comes back
         server.start()
         try:
             retry = rp.client.post("/login/code/resend", data={"csrf_token": csrf_token(body)})

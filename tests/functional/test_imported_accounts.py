@@ -10,6 +10,7 @@ from bench.accounts_file import PASSWORD, legacy_hashes
 from idp.accounts import account_import
 from idp.accounts.directory import add_establishment, add_profile
 from idp.authn import password_formats
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent, Habilitation, User
 from tests.mailbox import text_of
@@ -40,7 +41,7 @@ def imported(app):
     assert report.counts() == {"created": 3, "updated": 0, "unchanged": 0, "refused": 0}
     accounts = {u.username: u for u in db.session.query(User).all()}
     for user in accounts.values():  # the charter page is not what these tests are about
-        user.charter_version = app.extensions["idp"].settings.charter_version
+        user.charter_version = services_of(app).settings.charter_version
     db.session.commit()
     return accounts
 

@@ -6,6 +6,7 @@ import time
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent
 from tests.rp import csrf_token
@@ -136,7 +137,7 @@ class TestBlockEndsDevicesAndSessions:
     def test_blocking_revokes_remembered_devices(self, app, client, make, rp):
         user = make.user("gaspard")
         rp.sign_in("gaspard")
-        assert app.extensions["idp.login"].devices.list_for(db.session, user)
+        assert services_of(app).login.devices.list_for(db.session, user)
         for _ in range(2):
             attempt(client, "gaspard", "wrong password!", "10.1.1.1")
-        assert app.extensions["idp.login"].devices.list_for(db.session, user) == []
+        assert services_of(app).login.devices.list_for(db.session, user) == []

@@ -7,13 +7,14 @@ from datetime import UTC, datetime, timedelta
 
 from idp import create_app
 from idp.accounts import maintenance
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent, User
 from tests.conftest import make_settings
 
 
 def run(app):
-    return maintenance.run(db.session, app.extensions["idp.security"].end_access, 365)
+    return maintenance.run(db.session, services_of(app).security.end_access, 365)
 
 
 def test_account_whose_habilitations_ended_is_deactivated_by_system_once(app, make, rp):
@@ -65,9 +66,7 @@ def test_two_runs_at_once_deactivate_and_record_once(app, make, migrated):
 
     def another_instance(other):
         with other.app_context():
-            results.append(
-                maintenance.run(db.session, other.extensions["idp.security"].end_access, 365)
-            )
+            results.append(maintenance.run(db.session, services_of(other).security.end_access, 365))
             db.session.remove()
             db.engine.dispose()
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import db, keys
 from idp.storage.models import AuditEvent
 from tests.mailbox import text_of
@@ -23,7 +24,7 @@ def forgot_page(client):
 
 
 def answer_of(app, captcha_id):
-    return app.extensions["idp"].store.get(keys.captcha(captcha_id))["answer"]
+    return services_of(app).store.get(keys.captcha(captcha_id))["answer"]
 
 
 def ask_reset(app, client, username, captcha=None):
@@ -149,9 +150,7 @@ def test_expired_link_is_refused(app, client, make, outbox):
     ask_reset(app, client, "ines")
     link = reset_link(outbox, user.email)
     token = link.rsplit("/", 1)[1]
-    app.extensions["idp"].store.delete(
-        keys.password_reset(hashlib.sha256(token.encode()).hexdigest())
-    )
+    services_of(app).store.delete(keys.password_reset(hashlib.sha256(token.encode()).hexdigest()))
     assert client.get(link).status_code == 400
 
 
@@ -183,7 +182,7 @@ def test_password_change_ends_sessions_grants_and_devices(app, client, make, rp)
     assert rp.introspect(tokens["access_token"])["active"] is False
     assert rp.refresh(tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
     assert query(rp.start(rp.request(prompt="none")).location)["error"] == "login_required"
-    devices = app.extensions["idp.login"].devices.list_for(db.session, user)
+    devices = services_of(app).login.devices.list_for(db.session, user)
     assert devices == []
 
 
@@ -216,7 +215,7 @@ def test_device_revoked_from_account_page(app, client, make, rp):
     client.post(
         "/account/devices/revoke", data={"csrf_token": csrf_token(page), "device_id": device_id}
     )
-    assert app.extensions["idp.login"].devices.list_for(db.session, user) == []
+    assert services_of(app).login.devices.list_for(db.session, user) == []
 
 
 def test_sign_out_everywhere(client, make, rp, app):

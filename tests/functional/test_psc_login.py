@@ -10,6 +10,7 @@ import pytest
 from joserfc import jwt
 
 from idp.authn.context import ACR_PSC
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent, User
 from tests.psc import PscWalk
@@ -34,7 +35,7 @@ def sso_cookie(client):
 
 def session_of(app, client):
     cookie = sso_cookie(client)
-    return app.extensions["idp"].sessions.get(cookie.value if cookie else None)
+    return services_of(app).sessions.get(cookie.value if cookie else None)
 
 
 # --- the buttons and the request sent to PSC ----------------------------------------------
@@ -141,7 +142,7 @@ def test_rp_receives_psc_acr_amr_and_psc_claims(client, make, walk, rp):
     rp.follow(auth, response)
     tokens = rp.exchange(auth).get_json()
     claims = jwt.decode(
-        tokens["id_token"], client.application.extensions["idp"].keyring.public_keyset()
+        tokens["id_token"], services_of(client.application).keyring.public_keyset()
     ).claims
     assert claims["acr"] == ACR_PSC and claims["amr"] == ["hwk", "pin", "mfa"]
     info = rp.userinfo(tokens["access_token"]).get_json()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from idp.oidc import refresh_retries
+from idp.services import of as services_of
 from tests.rp import RelyingParty
 
 SAME = {"Idempotency-Key": "refresh-7f3a9c2e-0001"}
@@ -54,6 +55,6 @@ def test_another_client_cannot_use_the_retry(rp, rotated, make, client):
 
 def test_after_the_window_the_same_request_revokes_the_family(rp, rotated, app):
     old, answer = rotated
-    app.extensions["idp"].store.delete(refresh_retries._name(old))  # the window is over
+    services_of(app).store.delete(refresh_retries._name(old))  # the window is over
     assert rp.refresh(old, headers=SAME).status_code == 400
     assert rp.refresh(answer["refresh_token"]).status_code == 400

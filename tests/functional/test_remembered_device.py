@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from idp.authn.remembered_devices import cookie_name
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import RememberedDevice
 from tests.rp import RelyingParty, csrf_token
@@ -79,7 +80,7 @@ def test_revoked_device_asks_code_again(rp, make, app):
     user = make.user("gil")
     rp.sign_in("gil")
     logout(rp.client)
-    app.extensions["idp.login"].devices.revoke_all(db.session, user)
+    services_of(app).login.devices.revoke_all(db.session, user)
     db.session.commit()
     _, response = rp.password_step("gil")
     assert "/login/code" in response.location

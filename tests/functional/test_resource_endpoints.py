@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import db
 
 
@@ -141,6 +142,6 @@ def test_deactivation_through_the_service_beats_the_holder_cache(app, rp, make):
     assert rp.introspect(tokens["access_token"])["active"] is True
     user.is_active = False
     db.session.commit()
-    app.extensions["idp.security"].end_access(user)
+    services_of(app).security.end_access(user)
     assert rp.userinfo(tokens["access_token"]).status_code == 401
     assert rp.introspect(tokens["access_token"])["active"] is False

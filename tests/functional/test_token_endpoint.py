@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import db, keys
 from idp.storage.models import RefreshToken
 
@@ -65,14 +66,12 @@ def test_expired_code_is_refused(rp, make, app):
     auth = rp.authorize("gus")
     from idp.oidc.token_text import digest
 
-    app.extensions["idp"].store.delete(
-        keys.authorization_code(digest(auth.code))
-    )  # as the TTL would
+    services_of(app).store.delete(keys.authorization_code(digest(auth.code)))  # as the TTL would
     assert rp.exchange(auth).get_json()["error"] == "invalid_grant"
 
 
 def test_code_lives_at_most_sixty_seconds(app):
-    assert app.extensions["idp"].settings.authorization_code_ttl <= 60
+    assert services_of(app).settings.authorization_code_ttl <= 60
 
 
 @pytest.mark.parametrize("method", ["client_secret_basic", "client_secret_post"])
@@ -195,7 +194,7 @@ def test_access_tokens_name_the_active_key_and_their_type(app, rp):
     token = rp.token_request({"grant_type": "client_credentials"}).get_json()["access_token"]
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     with app.app_context():
-        active = app.extensions["idp"].keyring.signing_key(header["alg"])
+        active = services_of(app).keyring.signing_key(header["alg"])
     assert header == {"alg": "RS256", "kid": active.kid, "typ": "at+jwt"}
 
 

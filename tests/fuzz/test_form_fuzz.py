@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from idp.services import of as services_of
 from idp.storage import db, keys
 from idp.storage.models import (
     AuditEvent,
@@ -191,7 +192,7 @@ def right_value(world: World, form: Form, item: Field, sent: dict[str, str]) -> 
         except (AssertionError, IndexError):
             return "000000"
     if item.name == "captcha":
-        found = world.app.extensions["idp"].store.get(keys.captcha(sent.get("captcha_id")))
+        found = services_of(world.app).store.get(keys.captcha(sent.get("captcha_id")))
         return found["answer"] if found else ""
     if item.name == "code" and (secret := TOTP_SECRET.search(world.page)):
         return pyotp.TOTP(secret.group(1).replace(" ", "")).now()

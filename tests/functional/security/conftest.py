@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from idp.services import of as services_of
+
 
 @pytest.fixture
 def admin(app):
     """The domain service referents and support act through."""
-    return app.extensions["idp.admin"]
+    return services_of(app).admin

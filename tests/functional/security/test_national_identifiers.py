@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import User
 from tests.factories import PASSWORD
@@ -32,7 +33,7 @@ def typed(app, make):
     victim = make.user("victim", email="victim@ehpad.example", otp_required=False)
     make.habilitation(victim, make.profile(), here)
     referent = make.referent(here, "ref-here")
-    admin = app.extensions["idp.admin"]
+    admin = services_of(app).admin
     admin.update_account(admin.actor(referent), victim, {"national_id": CARD})
     return victim
 
@@ -57,7 +58,7 @@ def test_h1_its_owner_confirms_it_with_password_and_second_factor(client, walk, 
 
 
 def test_h1_support_approves_a_typed_identifier(app, client, walk, typed, make):
-    admin = app.extensions["idp.admin"]
+    admin = services_of(app).admin
     support = admin.actor(make.user("support", is_support=True))
     admin.update_account(support, typed, {"national_id": CARD})
     assert typed.national_id_verified

@@ -8,6 +8,7 @@ import threading
 import pytest
 from joserfc.jwk import RSAKey
 
+from idp.services import of as services_of
 from tests.functional.test_client_assertions import ISSUER, assertion, post
 from tests.rp import RelyingParty
 
@@ -74,7 +75,7 @@ def test_l4_a_client_granted_introspection_sees_every_token(client, rp, make):
 
 
 def test_l7_concurrent_failures_all_count(app):
-    throttle = app.extensions["idp.login"].throttle
+    throttle = services_of(app).login.throttle
     barrier = threading.Barrier(8)
 
     def fail() -> None:
@@ -90,4 +91,4 @@ def test_l7_concurrent_failures_all_count(app):
     # 40 failures from one source: the 41st is the count the source reached
     assert throttle.failed("racer", "10.0.0.1") == 0
     key = throttle._pair("racer", "10.0.0.1")
-    assert int(app.extensions["idp"].store.get(key)) == 41
+    assert int(services_of(app).store.get(key)) == 41

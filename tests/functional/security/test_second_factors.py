@@ -10,6 +10,7 @@ import pytest
 
 from idp.accounts import users
 from idp.authn.login import authenticate_password
+from idp.services import of as services_of
 from idp.storage import db, keys
 from idp.storage.models import AuditEvent, RememberedDevice, TotpCredential
 from tests.factories import PASSWORD
@@ -27,7 +28,7 @@ def wrong_email_code(rp, location):
 
 def test_m1_wrong_email_codes_across_challenges_block_the_account(app, rp, make):
     user = make.user("gus", otp_required=True)
-    threshold = app.extensions["idp"].settings.second_factor_lockout
+    threshold = services_of(app).settings.second_factor_lockout
     wrong = 0
     while wrong < threshold:
         _, step = rp.password_step("gus")
@@ -43,7 +44,7 @@ def test_m1_wrong_email_codes_across_challenges_block_the_account(app, rp, make)
 
 def test_m1_a_right_code_starts_the_count_again(app, rp, make):
     make.user("gil", otp_required=True)
-    threshold = app.extensions["idp"].settings.second_factor_lockout
+    threshold = services_of(app).settings.second_factor_lockout
     for _ in range(3):  # 3 × 4 wrong codes, each run ended by the right one: never blocked
         browser = fresh_browser(app, rp)  # no remembered device
         _, step = browser.password_step("gil")
@@ -63,7 +64,7 @@ def enrolled(app, client, make, rp):
 
 def test_m1_wrong_app_codes_across_challenges_block_the_account(app, rp, enrolled):
     user, _, _ = enrolled
-    threshold = app.extensions["idp"].settings.second_factor_lockout
+    threshold = services_of(app).settings.second_factor_lockout
     other = fresh_browser(app, rp)
     for attempt in range(threshold):
         if attempt % 3 == 0:
@@ -89,7 +90,7 @@ def test_m1_reset_link_is_void_after_five_wrong_app_codes(app, client, rp, enrol
     late = stranger.post(link, data={**data, "app_code": next_code(secret)})
     assert "plus valable" in late.get_data(as_text=True)
     db.session.expire_all()
-    assert authenticate_password(db.session, app.extensions["idp"].passwords, "tia", PASSWORD)
+    assert authenticate_password(db.session, services_of(app).passwords, "tia", PASSWORD)
 
 
 def test_m5_replacing_the_app_needs_the_password_and_the_current_code(client, enrolled):
@@ -132,9 +133,9 @@ def test_m5_a_browser_remembered_after_an_email_code_does_not_skip_the_app(app, 
     from idp.authn.context import ACR_EMAIL_OTP
 
     # the app was enrolled elsewhere (or before this rule): the old device must not count
-    app.extensions["idp.apps"].totp.begin(user)
-    secret = app.extensions["idp"].store.get(keys.totp_enrolment(user.id))["secret"]
-    app.extensions["idp.apps"].totp.confirm(user, pyotp.TOTP(secret).now())
+    services_of(app).apps.totp.begin(user)
+    secret = services_of(app).store.get(keys.totp_enrolment(user.id))["secret"]
+    services_of(app).apps.totp.confirm(user, pyotp.TOTP(secret).now())
     device = db.session.query(RememberedDevice).filter_by(user_id=user.id).one()
     assert device.acr == ACR_EMAIL_OTP and device.revoked_at is None
     rp.client.delete_cookie("idp_sso")  # signed out, the device cookie kept

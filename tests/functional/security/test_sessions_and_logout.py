@@ -8,6 +8,7 @@ import time
 from datetime import UTC, datetime
 
 from idp.authn.context import ACR_PASSWORD, AMR_PASSWORD
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import RefreshToken
 from tests.rp import csrf_token, query
@@ -57,7 +58,7 @@ def test_m2_logout_leaves_other_sessions_tokens_alone(client, app, rp, make):
 
 def test_m2_refresh_family_has_an_absolute_end(app, rp, make):
     make.user("mae")
-    lifetime = app.extensions["idp"].settings.family_max_age()
+    lifetime = services_of(app).settings.family_max_age()
     tokens = rp.sign_in("mae")
     # the login was almost a whole session ago: one more rotation, capped at the family's end
     login = int(time.time()) - lifetime + 120
@@ -74,7 +75,7 @@ def test_m2_refresh_family_has_an_absolute_end(app, rp, make):
 
 def test_m4_sign_out_everywhere_ends_sessions_beyond_the_fiftieth(app, make):
     user = make.user("max")
-    sessions = app.extensions["idp"].sessions
+    sessions = services_of(app).sessions
     opened = [sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD) for _ in range(60)]
     sessions.end_all(user.id)
     assert [s.sid for s in opened if sessions.get(s.sid) is not None] == []
@@ -82,7 +83,7 @@ def test_m4_sign_out_everywhere_ends_sessions_beyond_the_fiftieth(app, make):
 
 def test_m4_a_session_started_after_the_cutoff_lives(app, make):
     user = make.user("mick")
-    sessions = app.extensions["idp"].sessions
+    sessions = services_of(app).sessions
     sessions.end_all(user.id)
     later = sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD)
     assert sessions.get(later.sid) is not None
@@ -113,7 +114,7 @@ def test_l1_an_id_token_for_an_unknown_client_is_refused(client, app, rp, make):
 
     delete_client(db.session, rp.info.client_id)
     db.session.commit()
-    app.extensions["idp"].clients.changed()
+    services_of(app).clients.changed()
     response = client.get("/logout", query_string={"id_token_hint": tokens["id_token"]})
     assert response.status_code == 400
 

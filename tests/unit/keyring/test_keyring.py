@@ -9,19 +9,20 @@ from joserfc import jwt
 
 from idp.errors import ConfigurationError
 from idp.keyring import Keyring, KeyringError
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import SigningKey
 
 
 def test_active_key_signs_with_kid_and_verifies_with_published_set(app):
-    keyring = app.extensions["idp"].keyring
+    keyring = services_of(app).keyring
     key = keyring.signing_key("RS256")
     token = jwt.encode({"alg": "RS256", "kid": key.kid}, {"x": 1}, key)
     assert jwt.decode(token, keyring.public_keyset()).claims == {"x": 1}
 
 
 def test_private_parts_are_encrypted_at_rest_and_never_published(app):
-    keyring = app.extensions["idp"].keyring
+    keyring = services_of(app).keyring
     row = db.session.query(SigningKey).filter_by(state="active").first()
     private = keyring.signing_key("RS256").as_dict(private=True)
     assert private["d"].encode() not in row.private_jwk_encrypted
@@ -38,11 +39,11 @@ def test_wrong_kek_is_a_start_up_error(app):
 
 def test_missing_algorithm_is_a_clear_error(app):
     with pytest.raises(KeyringError, match="ES256"):
-        app.extensions["idp"].keyring.signing_key("ES256")
+        services_of(app).keyring.signing_key("ES256")
 
 
 def test_next_key_is_published_but_does_not_sign(app):
-    keyring = app.extensions["idp"].keyring
+    keyring = services_of(app).keyring
     active_kid = keyring.signing_key("RS256").kid
     upcoming = keyring.generate("RS256", state="next")
     db.session.commit()

@@ -13,17 +13,18 @@ from idp import create_app
 from idp.errors import ConfigurationError
 from idp.keyring import Keyring, KeyringError
 from idp.keyring.lifecycle import RotationRefusedError
+from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent, SigningKey
 from tests.conftest import make_settings
 
 
 def lifecycle(app):
-    return app.extensions["idp.keys"]
+    return services_of(app).keys
 
 
 def keyring(app):
-    return app.extensions["idp"].keyring
+    return services_of(app).keyring
 
 
 def age(kid: str, seconds: int) -> None:
@@ -182,7 +183,7 @@ def test_two_instances_rotating_at_once_leave_one_active_key(app, migrated):
     def rotate_from_another_instance(other):
         with other.app_context():
             try:
-                results.append(other.extensions["idp.keys"].rotate("instance", alg="RS256"))
+                results.append(services_of(other).keys.rotate("instance", alg="RS256"))
             except KeyringError as exc:
                 results.append(exc)
             finally:
