@@ -24,7 +24,7 @@ from flask import (
 
 from idp.accounts.users import AccountDeactivatedError
 from idp.authn.login import LoginStep, NoValidHabilitationError
-from idp.authn.psc.client import PscError, PscUnavailableError
+from idp.authn.psc.client import PscDeniedError, PscError, PscUnavailableError
 from idp.authn.psc.federation import (
     AccountBlockedError,
     NoLinkedAccountError,
@@ -149,7 +149,7 @@ def _pending(pending_id: str | None) -> Any:
 def _failed(error: PscError, pending_id: str | None) -> Response:
     log.warning("psc login failed: %s", error.reason)
     unavailable = isinstance(error, PscUnavailableError)
-    denied = "error=access_denied" in error.reason
+    denied = isinstance(error, PscDeniedError) and error.error == "access_denied"
     body = render_template(
         "psc_failed.html",
         unavailable=unavailable,

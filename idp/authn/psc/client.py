@@ -58,6 +58,15 @@ class PscRejectedError(PscError):
     """PSC's answer cannot be trusted (signature, issuer, nonce, expiry, state…)."""
 
 
+class PscDeniedError(PscError):
+    """PSC came back with an error instead of a code: ``error`` is its code (``access_denied``
+    when the person cancelled or did not confirm on the e-CPS app)."""
+
+    def __init__(self, error: str) -> None:
+        super().__init__(f"PSC answered error={error}")
+        self.error = error
+
+
 class PscClient:
     """One per process: caches PSC's metadata and keys between logins."""
 

@@ -24,7 +24,7 @@ from idp.authn.constant_time import same_text
 from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
 from idp.authn.login import NoValidHabilitationError
 from idp.authn.psc.claims import PscClaimsError, PscIdentity, parse
-from idp.authn.psc.client import PscClient, PscError, PscRejectedError
+from idp.authn.psc.client import PscClient, PscDeniedError, PscError, PscRejectedError
 from idp.authn.sessions import SessionService, SsoSession
 from idp.errors import IdpError
 from idp.storage import keys
@@ -113,7 +113,7 @@ class PscFederation:
 
     def _verified(self, args: dict[str, str], record: dict[str, Any]) -> Callback:
         if args.get("error"):
-            raise PscRejectedError(f"PSC answered error={args['error'][:60]}")
+            raise PscDeniedError(args["error"][:60])
         if "iss" in args and args["iss"] != self.client.issuer:
             raise PscRejectedError("iss in the callback is not PSC's issuer")
         code = args.get("code") or ""
