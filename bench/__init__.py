@@ -1,1 +1,1 @@
-"""Benchmarks of the provider, run the production way (see README, "Speed")."""
+"""Benchmarks of the provider, run the production way (see docs/speed.md)."""

@@ -1,6 +1,6 @@
 """A local stand-in for Pro Santé Connect that speaks real OpenID Connect over HTTP.
 
-It reproduces what ``../shared/PSC.md`` records of PSC: a Keycloak-style issuer
+It reproduces what ``docs/pro-sante-connect.md`` records of PSC: a Keycloak-style issuer
 (``<base>/auth/realms/esante-wallet``), discovery at the non-standard wallet path and the
 standard one, an authorization endpoint outside the issuer (``<base>/wallet/auth``), RS256 ID
 tokens with PSC's claims, userinfo as JSON or a signed JWT, key rotation, logout and

@@ -1,4 +1,4 @@
-"""The stand-in's test professionals, one per case ``../shared/PSC.md`` lists.
+"""The stand-in's test professionals, one per case ``docs/pro-sante-connect.md`` lists.
 
 Payloads follow the userinfo shapes seen from PSC: strings (``""`` when empty), arrays
 sometimes missing, and one identity in the older flat layout.

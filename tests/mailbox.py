@@ -17,7 +17,7 @@ def text_of(message: EmailMessage) -> str:
 
 
 def code_in(message: EmailMessage) -> str:
-    """The 6 digits on a line of their own (the contract of DESIGN.md)."""
+    """The 6 digits on a line of their own (a contract of docs/design.md)."""
     match = CODE_LINE.search(text_of(message))
     assert match, f"no code line in: {text_of(message)!r}"
     return match.group(1)

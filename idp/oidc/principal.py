@@ -1,6 +1,6 @@
 """The authenticated person as the grants see it: the account plus how and when they signed in.
 
-This is what comes out of the login seam (DESIGN.md): subject, acr, amr, auth_time, and the
+This is what comes out of the login seam (docs/design.md): subject, acr, amr, auth_time, and the
 SSO session id. Authlib hands it to the token generators as ``user``.
 """
 

@@ -1,4 +1,4 @@
-"""SQLAlchemy models: the durable state listed in DESIGN.md ("Where state lives").
+"""SQLAlchemy models: the durable state listed in docs/design.md ("Where state lives").
 
 Secrets are never stored in clear: client secrets and refresh tokens as SHA-256 digests
 (they are 256-bit random values, so a fast hash is enough), passwords as argon2id hashes,

@@ -1,4 +1,4 @@
-"""One contract, every backend: MemoryStore and RedisStore behave the same (DESIGN.md)."""
+"""One contract, every backend: MemoryStore and RedisStore behave the same (docs/design.md)."""
 
 from __future__ import annotations
 

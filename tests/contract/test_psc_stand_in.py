@@ -1,4 +1,5 @@
-"""The Pro Santé Connect stand-in behaves like PSC.md says PSC does (over real HTTP)."""
+"""The Pro Santé Connect stand-in behaves as docs/pro-sante-connect.md says PSC does (over
+real HTTP)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A tolerant reading of what Pro Santé Connect returns (``../shared/PSC.md``).
+"""A tolerant reading of what Pro Santé Connect returns (``docs/pro-sante-connect.md``).
 
 PSC's payloads vary between versions: strings are ``""`` when empty, arrays may be missing or
 hold a single object, fields moved, unknown keys appear. Nothing here raises on a surprising

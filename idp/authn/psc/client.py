@@ -1,5 +1,5 @@
 """Our relying-party side of Pro Santé Connect: discovery, the authorization URL, the code
-exchange, ID token and userinfo verification (``../shared/PSC.md``).
+exchange, ID token and userinfo verification (``docs/pro-sante-connect.md``).
 
 Built on Authlib's requests client (PKCE S256, ``client_secret_basic``/``_post``, an optional
 client certificate for mTLS). Every URL can be set explicitly because PSC's discovery path and

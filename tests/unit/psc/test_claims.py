@@ -1,4 +1,4 @@
-"""The PSC claim parser on every payload variant of PSC.md."""
+"""The PSC claim parser on every payload variant of docs/pro-sante-connect.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Every identity of the stand-in parses, with the shape PSC.md says it has."""
+"""Every identity of the stand-in parses, with the shape docs/pro-sante-connect.md says it has."""
 
 from __future__ import annotations
 
