@@ -26,7 +26,7 @@ from sqlalchemy import or_
 from sqlalchemy.orm import Session
 
 from idp import clock
-from idp.accounts import audit, habilitations, national_ids, users
+from idp.accounts import audit, eligibility, habilitations, national_ids, users
 from idp.accounts.directory import (
     establishment_by_finess,
     get_establishment,
@@ -264,7 +264,7 @@ class Administration:
     def actor_for_subject(self, subject: str) -> Actor | None:
         """The acting person of an access token, if the account may still use tokens."""
         user = users.get_by_subject(self._db_session(), subject)
-        return self.actor(user) if users.may_hold_tokens(self._db_session(), user) else None
+        return self.actor(user) if eligibility.may_hold_tokens(self._db_session(), user) else None
 
     def account_by_username(self, actor: Actor, username: str) -> User:
         if not actor.may_administer:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp import clock
-from idp.accounts import audit
+from idp.accounts import audit, eligibility
 from idp.accounts.usernames import username_key
 from idp.errors import ConflictError, IdpError
 from idp.storage.models import User
@@ -27,10 +27,6 @@ class PasswordHasher(Protocol):
     so that accounts depend on nothing above them."""
 
     def hash(self, password: str) -> str: ...
-
-
-class AccountDeactivatedError(IdpError):
-    """Right password, but the account was deactivated: the person should ask a referent."""
 
 
 class InvalidUserError(IdpError):
@@ -99,7 +95,7 @@ def list_users(session: Session, limit: int = 1000) -> list[User]:
 
 
 def is_blocked(user: User) -> bool:
-    return user.blocked_until is not None and user.blocked_until > clock.utcnow()
+    return eligibility.is_blocked(user)
 
 
 def block(session: Session, username: str, seconds: int, actor: str = audit.SYSTEM) -> bool:
@@ -180,17 +176,12 @@ def holder_columns() -> list[Any]:
 
 def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None:
     """The holder of rows selected with ``holder_columns`` starting at column ``offset``."""
-    from idp.storage.models import valid_period
-
     if not rows:
         return None
     width = len(fields(TokenHolder)) - 1
     active, first_period = offset + width, offset + width + 1
-    today = clock.utcnow().date()
     periods = [row[first_period:] for row in rows if row[first_period] is not None]
-    allowed = bool(rows[0][active]) and (
-        not periods or any(valid_period(*period, today) for period in periods)
-    )
+    allowed = eligibility.may_hold_tokens_by_rows(bool(rows[0][active]), periods, clock.today())
     return TokenHolder(*rows[0][offset:active], may_hold_tokens=allowed)
 
 
@@ -203,16 +194,3 @@ def token_holder(session: Session, subject: str) -> TokenHolder | None:
         .where(User.subject == subject[:64])
     ).all()
     return holder_from_rows(rows)
-
-
-def may_sign_in(session: Session, user: User | None) -> bool:
-    """Whether a session may stand for this account now: active, not blocked, and not left
-    without any valid habilitation. Checked wherever a session becomes a principal."""
-    return may_hold_tokens(session, user) and user is not None and not is_blocked(user)
-
-
-def may_hold_tokens(session: Session, user: User | None) -> bool:
-    """An account keeps its tokens while active and not left without any valid habilitation."""
-    from idp.accounts.habilitations import has_ended_all
-
-    return user is not None and user.is_active and not has_ended_all(session, user)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit, habilitations, national_ids, users
+from idp.accounts import audit, eligibility, habilitations, national_ids
 from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.storage.models import Habilitation, RememberedDevice, User
@@ -32,7 +32,7 @@ class AccountSecurity:
         """The account of an SSO session if it may still sign in (active, not blocked)."""
         sso = self._sessions.get(sid)
         user = self._db_session().get(User, sso.user_id) if sso else None
-        return user if users.may_sign_in(self._db_session(), user) else None
+        return user if eligibility.may_sign_in(self._db_session(), user) else None
 
     def devices_of(self, user: User) -> list[RememberedDevice]:
         return self._devices.list_for(self._db_session(), user)

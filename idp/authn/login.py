@@ -16,7 +16,7 @@ from datetime import date
 from sqlalchemy.orm import Session
 
 from idp import clock, metrics
-from idp.accounts import habilitations, users
+from idp.accounts import eligibility, users
 from idp.authn.context import (
     ACR_EMAIL_OTP,
     ACR_PASSWORD,
@@ -45,10 +45,6 @@ from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
 APP_TTL = 600
-
-
-class NoValidHabilitationError(IdpError):
-    """Right password, but every habilitation of the account has ended."""
 
 
 class EmailNotVerifiedError(IdpError):
@@ -98,8 +94,7 @@ class PasswordLogin:
         {
             InvalidCredentialsError: "wrong_password",
             ThrottledError: "throttled",
-            NoValidHabilitationError: "refused",
-            users.AccountDeactivatedError: "refused",
+            eligibility.NotEligibleError: "refused",
             EmailNotVerifiedError: "refused",
         },
     )
@@ -125,9 +120,11 @@ class PasswordLogin:
             session.rollback()
             raise
         self.throttle.succeeded(username, source)
-        if habilitations.has_ended_all(session, user):
+        try:
+            eligibility.check_sign_in(session, user)  # active and not blocked by now
+        except eligibility.NotEligibleError:
             session.rollback()
-            raise NoValidHabilitationError(user.username)
+            raise
         # one transaction for the reads and the writes of a login (a rehash, last_login_at,
         # the remembered device): each extra round trip was measurable (bench/RESULTS.md)
         user.last_login_at = clock.utcnow()
@@ -172,7 +169,7 @@ class PasswordLogin:
         self.lockout.second_factor_succeeded(challenge.user_id)
         session = self._db_session()
         user = users.get_by_id(session, challenge.user_id)
-        if user is None or not user.is_active or users.is_blocked(user):
+        if user is None or not user.is_active or eligibility.is_blocked(user):
             raise ChallengeExpiredError()
         return self._finish(user, [AMR_PASSWORD, AMR_OTP], ACR_EMAIL_OTP, user_agent)
 
@@ -185,7 +182,7 @@ class PasswordLogin:
         """Check an app (or recovery) code; TotpCodeError carries the tries left."""
         data = self._store.get(self._app_key(challenge_id)) if challenge_id else None
         user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
-        if user is None or not user.is_active or users.is_blocked(user):
+        if user is None or not user.is_active or eligibility.is_blocked(user):
             raise ChallengeExpiredError()
         try:
             self.totp.verify(user, code)
@@ -237,10 +234,10 @@ def authenticate_password(
     user = users.get_by_username(session, username[:150]) if username else None
     stored = user.password_hash if user is not None else None
     result = passwords.check(stored, password)
-    if not result.ok or user is None or users.is_blocked(user):
+    if not result.ok or user is None or eligibility.is_blocked(user):
         raise InvalidCredentialsError()  # a blocked account answers like a wrong password
     if not user.is_active:
-        raise users.AccountDeactivatedError(user.username)
+        raise eligibility.AccountDeactivatedError(user.username)
     if result.new_hash:
         user.password_hash = result.new_hash
     return user

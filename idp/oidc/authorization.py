@@ -27,7 +27,7 @@ from authlib.oidc.core.errors import (
 )
 
 from idp import clock
-from idp.accounts import users
+from idp.accounts import eligibility, users
 from idp.authn.sessions import SsoSession
 from idp.oidc import acr as acr_values
 from idp.oidc.consent import has_consent
@@ -182,7 +182,7 @@ class AuthorizationService:
         if session is None:
             return None
         user = users.get_by_id(self.ctx.db_session(), session.user_id)
-        if not users.may_sign_in(self.ctx.db_session(), user):
+        if not eligibility.may_sign_in(self.ctx.db_session(), user):
             return None
         return Principal(
             user=user,

@@ -17,8 +17,8 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from idp.accounts.users import AccountDeactivatedError
-from idp.authn.login import EmailNotVerifiedError, NoValidHabilitationError
+from idp.accounts.eligibility import NotEligibleError
+from idp.authn.login import EmailNotVerifiedError
 from idp.authn.otp import (
     Challenge,
     ChallengeExpiredError,
@@ -110,7 +110,7 @@ def login() -> Response | str:
             _("Trop de tentatives : patientez %(s)d secondes avant de réessayer.", s=error.wait)
         )
         return render_template("login.html", form=form, pending=pending), 429
-    except (NoValidHabilitationError, AccountDeactivatedError) as error:
+    except NotEligibleError as error:
         return account_refusal(error)
     except EmailNotVerifiedError:
         return render_error(

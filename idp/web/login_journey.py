@@ -19,10 +19,11 @@ from flask import (
 )
 from flask_babel import gettext as _
 
+from idp.accounts.eligibility import NotEligibleError
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.authn.context import AMR_OTP
-from idp.authn.login import LoginStep, NoValidHabilitationError
-from idp.authn.psc.federation import AccountBlockedError, LinkExpiredError, PscFederation
+from idp.authn.login import LoginStep
+from idp.authn.psc.federation import LinkExpiredError, PscFederation
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import (
     allow_form_target,
@@ -45,15 +46,15 @@ def federation() -> PscFederation | None:
     return services().psc
 
 
-def account_refusal(error: Exception) -> Response:
+def account_refusal(error: NotEligibleError) -> Response:
     """The page for a login refused by the account's state, whatever the login method."""
-    if isinstance(error, NoValidHabilitationError):
+    if error.reason == "no_habilitation":
         text = _(
             "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
             "ViaTrajectoire de votre établissement."
         )
         return render_error("no_habilitation", text, 403)
-    if isinstance(error, AccountBlockedError):
+    if error.reason == "blocked":
         text = _(
             "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
             "Réessayez plus tard ou demandez à un référent de le débloquer."

@@ -22,14 +22,10 @@ from flask import (
     url_for,
 )
 
-from idp.accounts.users import AccountDeactivatedError
-from idp.authn.login import LoginStep, NoValidHabilitationError
+from idp.accounts.eligibility import NotEligibleError
+from idp.authn.login import LoginStep
 from idp.authn.psc.client import PscDeniedError, PscError, PscUnavailableError
-from idp.authn.psc.federation import (
-    AccountBlockedError,
-    NoLinkedAccountError,
-    PscFederation,
-)
+from idp.authn.psc.federation import NoLinkedAccountError, PscFederation
 from idp.authn.sessions import SsoSession
 from idp.web.context import ctx
 from idp.web.forms import LoginForm
@@ -83,7 +79,7 @@ def callback() -> Response:
     except NoLinkedAccountError as missing:
         session[LINK_KEY] = missing.link_id
         return redirect(url_for("psc.link", request=pending.id if pending else None))
-    except (AccountDeactivatedError, AccountBlockedError, NoValidHabilitationError) as error:
+    except NotEligibleError as error:
         return _account_refused(error)
     return finish_login(LoginStep(sso), pending)
 
@@ -160,6 +156,6 @@ def _failed(error: PscError, pending_id: str | None) -> Response:
     return Response(body, status=status, mimetype="text/html")
 
 
-def _account_refused(error: Exception) -> Response:
-    log.warning("psc login refused by account state: %s", type(error).__name__)
+def _account_refused(error: NotEligibleError) -> Response:
+    log.warning("psc login refused by account state: %s", error.reason)
     return account_refusal(error)

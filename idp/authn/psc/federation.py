@@ -18,11 +18,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from idp import clock, metrics
-from idp.accounts import habilitations, national_ids, users
-from idp.accounts.users import AccountDeactivatedError
+from idp.accounts import eligibility, national_ids, users
 from idp.authn.constant_time import same_text
 from idp.authn.context import ACR_PSC, AMR_BY_PSC_MODE
-from idp.authn.login import NoValidHabilitationError
 from idp.authn.psc.claims import PscClaimsError, PscIdentity, parse
 from idp.authn.psc.client import PscClient, PscDeniedError, PscError, PscRejectedError
 from idp.authn.sessions import SessionService, SsoSession
@@ -43,10 +41,6 @@ class NoLinkedAccountError(IdpError):
         super().__init__("no linked account")
         self.link_id = link_id
         self.identity = identity
-
-
-class AccountBlockedError(IdpError):
-    """The account is blocked for a while after too many wrong passwords."""
 
 
 class LinkExpiredError(IdpError):
@@ -136,9 +130,7 @@ class PscFederation:
         "psc",
         {
             NoLinkedAccountError: "not_linked",
-            AccountBlockedError: "refused",
-            AccountDeactivatedError: "refused",
-            NoValidHabilitationError: "refused",
+            eligibility.NotEligibleError: "refused",
         },
     )
     def sign_in(self, answer: Callback) -> SsoSession:
@@ -204,15 +196,11 @@ class PscFederation:
     def _open(self, session: Session, user: User, answer: Callback) -> SsoSession:
         """The same rules as a password login, then the session and the fresh PSC profile."""
         identity = answer.identity
-        if not user.is_active:
+        try:
+            eligibility.check_sign_in(session, user)
+        except eligibility.NotEligibleError:
             session.rollback()
-            raise AccountDeactivatedError(user.username)
-        if users.is_blocked(user):
-            session.rollback()
-            raise AccountBlockedError(user.username)
-        if habilitations.has_ended_all(session, user):
-            session.rollback()
-            raise NoValidHabilitationError(user.username)
+            raise
         now = clock.utcnow()
         user.psc_profile = {**identity.as_claims(), "updated_at": int(now.timestamp())}
         user.last_login_at = now

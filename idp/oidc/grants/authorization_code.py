@@ -7,7 +7,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-from idp.accounts import users
+from idp.accounts import eligibility, users
 from idp.oidc.codes import AuthorizationCode, redeem_code, save_code
 from idp.oidc.principal import Principal
 
@@ -60,7 +60,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
         user = users.get_by_id(self.ctx.db_session(), authorization_code.user_id)
-        if not users.may_sign_in(self.ctx.db_session(), user):
+        if not eligibility.may_sign_in(self.ctx.db_session(), user):
             return None
         return Principal(
             user=user,

@@ -1,0 +1,86 @@
+"""Whether an account may sign in, and whether it may keep holding tokens: decided here only.
+
+An account may sign in while it is active, not blocked after wrong passwords, and not left
+without any valid habilitation (an account that never had one, such as support or a new
+account, may). It keeps its tokens while active and not left without a valid habilitation: a
+blocked account keeps them (someone is guessing its password; its owner is not removed).
+Every refusal is a ``NotEligibleError`` whose ``reason`` the pages and the logs use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from idp import clock
+from idp.accounts.habilitations import has_ended_all
+from idp.errors import IdpError
+from idp.storage.models import User, valid_period
+
+
+class NotEligibleError(IdpError):
+    """The account may not sign in now; ``reason`` says why."""
+
+    reason = "not_eligible"
+
+    def __init__(self, username: str) -> None:
+        super().__init__(username)
+        self.username = username
+
+
+class AccountDeactivatedError(NotEligibleError):
+    """Deactivated (by a referent, or after a long inactivity): a referent may reactivate it."""
+
+    reason = "deactivated"
+
+
+class AccountBlockedError(NotEligibleError):
+    """Blocked for a while after too many wrong passwords or codes."""
+
+    reason = "blocked"
+
+
+class NoValidHabilitationError(NotEligibleError):
+    """Every habilitation of the account has ended."""
+
+    reason = "no_habilitation"
+
+
+def is_blocked(user: User) -> bool:
+    return user.blocked_until is not None and user.blocked_until > clock.utcnow()
+
+
+def check_sign_in(session: Session, user: User) -> None:
+    """Raise the ``NotEligibleError`` that refuses this account a login, if any."""
+    if not user.is_active:
+        raise AccountDeactivatedError(user.username)
+    if is_blocked(user):
+        raise AccountBlockedError(user.username)
+    if has_ended_all(session, user):
+        raise NoValidHabilitationError(user.username)
+
+
+def may_sign_in(session: Session, user: User | None) -> bool:
+    """Whether a session may stand for this account now (checked wherever a session becomes
+    a principal)."""
+    if user is None:
+        return False
+    try:
+        check_sign_in(session, user)
+    except NotEligibleError:
+        return False
+    return True
+
+
+def may_hold_tokens(session: Session, user: User | None) -> bool:
+    return user is not None and user.is_active and not has_ended_all(session, user)
+
+
+def may_hold_tokens_by_rows(is_active: bool, periods: Sequence[Any], today: date) -> bool:
+    """The same rule on columns already read (the token-holder query reads them with the
+    refresh token, in one round trip): ``periods`` are the habilitations' (valid_from,
+    valid_to, ended_at)."""
+    return is_active and (not periods or any(valid_period(*period, today) for period in periods))
