@@ -92,8 +92,10 @@ def login_page(world: World) -> tuple[RelyingParty, str]:
 
 
 def code_page(world: World) -> tuple[RelyingParty, str]:
+    """A new account each time: a long run's wrong codes lock the one before."""
     browser = world.browser()
-    _, response = browser.password_step("otp.user")
+    _, response = browser.password_step(world.make.user(otp_required=True).username)
+    assert response.status_code == 302, response.get_data(as_text=True)[-300:]
     return browser, response.location
 
 
