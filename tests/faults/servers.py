@@ -6,6 +6,7 @@ their own."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shutil
 import signal
@@ -148,6 +149,25 @@ class LiveProvider:
     def another(self, log: Path, **env: str) -> LiveProvider:
         """A second instance of the same provider (same database, store, keys and issuer)."""
         return replace(self, port=free_port(), env={**self.env, **env}, log=log, process=None)
+
+    def create_module(self, redirect_uri: str, *extra: str) -> dict:
+        """A confidential module with the code and refresh grants; its id and secret."""
+        return json.loads(
+            self.idp(
+                "clients",
+                "create",
+                "--client-id",
+                "module",
+                "--redirect-uri",
+                redirect_uri,
+                "--grant-type",
+                "authorization_code",
+                "--grant-type",
+                "refresh_token",
+                *extra,
+                "--json",
+            )  # fmt: skip
+        )
 
     def sql(self, query: str, *params: object) -> list[tuple]:
         with psycopg.connect(self.database) as conn:

@@ -47,21 +47,7 @@ def pair(request, tmp_path, worker_id) -> Iterator[Pair]:
         normal.env["IDP_OTP_TTL"] = str(OTP_TTL)
         normal.idp("users", "create", "--username", "jdupont", "--email", "jdupont@example.org",
                    "--password", PASSWORD, "--email-verified", "--otp-required")  # fmt: skip
-        client = json.loads(
-            normal.idp(
-                "clients",
-                "create",
-                "--client-id",
-                "module",
-                "--redirect-uri",
-                REDIRECT,
-                "--grant-type",
-                "authorization_code",
-                "--grant-type",
-                "refresh_token",
-                "--json",
-            )  # fmt: skip
-        )
+        client = normal.create_module(REDIRECT)
         skewed = normal.another(
             tmp_path / "skewed.log",
             LD_PRELOAD=FAKETIME,

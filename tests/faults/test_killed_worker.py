@@ -9,7 +9,6 @@ exist both or neither.
 
 from __future__ import annotations
 
-import json
 import random
 import secrets
 import threading
@@ -85,23 +84,7 @@ def signed_in_module(provider: LiveProvider) -> Module:
                  "--support")  # fmt: skip
     provider.idp("users", "create", "--username", "target.user", "--email",
                  "target.user@example.org", "--password", PASSWORD, "--email-verified")  # fmt: skip
-    client = json.loads(
-        provider.idp(
-            "clients",
-            "create",
-            "--client-id",
-            "module",
-            "--redirect-uri",
-            REDIRECT,
-            "--grant-type",
-            "authorization_code",
-            "--grant-type",
-            "refresh_token",
-            "--scope",
-            "openid profile admin",
-            "--json",
-        )  # fmt: skip
-    )
+    client = provider.create_module(REDIRECT, "--scope", "openid profile admin")
     query = {"response_type": "code", "client_id": "module", "redirect_uri": REDIRECT,
              "scope": "openid profile admin", "state": secrets.token_urlsafe(8)}  # fmt: skip
     browser = requests.Session()
