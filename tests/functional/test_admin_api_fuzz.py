@@ -107,3 +107,38 @@ def check(
             nothing_changed_elsewhere(foreign_id)
 
     run()
+
+
+@pytest.mark.parametrize("who", ["referent", "support"])
+def test_call_sequences_never_fail(setup, who, request):
+    """Stateful: schemathesis chains the operations through the links it infers from the
+    document (an account created, then read, changed, blocked, given and relieved of
+    habilitations), as a referent and as support."""
+    schema, token, foreign_id, support_token = setup
+    headers = {"Authorization": f"Bearer {token if who == 'referent' else support_token}"}
+    steps: list[tuple[str, int]] = []
+
+    class Sequences(schema.as_state_machine()):  # type: ignore[misc]
+        def before_call(self, case):  # noqa: ANN001, ANN202
+            case.headers = {**(case.headers or {}), **headers}  # over generated credentials
+
+        def validate_response(self, response, case, **kwargs):  # noqa: ANN001, ANN003, ANN202
+            steps.append((case.operation.label, response.status_code))
+            assert response.status_code < 500, (case.operation.label, response.text[:300])
+            if who == "referent":
+                nothing_changed_elsewhere(foreign_id)
+
+    examples = 200 if request.config.getoption("--long") else 15
+    Sequences.run(
+        settings=settings(
+            max_examples=examples,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            derandomize=not request.config.getoption("--long"),
+            stateful_step_count=6,
+        )
+    )
+    labels = {label for label, _ in steps}
+    assert len(steps) >= examples and len(labels) >= 3, sorted(labels)
+    assert any(status < 400 for _, status in steps)
