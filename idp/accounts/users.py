@@ -19,7 +19,9 @@ from idp.errors import ConflictError, IdpError
 from idp.storage.models import User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+# What mail servers deliver without SMTPUTF8: printable ASCII (an international domain in its
+# xn-- form). A non-ASCII address was accepted, and its mail written with a broken To header.
+EMAIL_PATTERN = re.compile(r"^[\x21-\x3f\x41-\x7e]{1,64}@[A-Za-z0-9.-]{1,190}\.[A-Za-z0-9-]{2,}$")
 
 
 class PasswordHasher(Protocol):

@@ -93,7 +93,11 @@ def check(
 
     @given(case=operation.as_strategy(generation_mode=mode))
     @settings(
-        max_examples=examples, deadline=None, database=None, suppress_health_check=list(HealthCheck)
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+        derandomize=examples == EXAMPLES,  # CI repeats the same examples; --long explores
     )
     def run(case):  # noqa: ANN001
         response = case.call(headers=headers)

@@ -221,3 +221,15 @@ def test_login_refused_once_every_habilitation_ended(admin, world, rp):
     rp.start(auth)
     refused = rp.login(auth, "local")
     assert refused.status_code == 403 and "habilitation" in refused.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("email", ["ôscar@example.org", "a@exämple.org", "a@b", "a b@c.org"])
+def test_found_addresses_mail_cannot_carry_are_refused(app, email):
+    """Found by the hosted-form fuzzing: a non-ASCII address was accepted, and the mail to it
+    was written with a To header that cannot be read back."""
+    from idp.accounts import users
+    from idp.services import of
+
+    with pytest.raises(users.InvalidUserError):
+        users.create_user(db.session, of(app).passwords, username="oscar", email=email,
+                          password=None)  # fmt: skip
