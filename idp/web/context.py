@@ -55,17 +55,22 @@ def current_sid() -> str | None:
     return request.cookies.get(cookie_name(SSO_COOKIE))
 
 
-def set_sid(response: Response, sid: str) -> None:
-    settings = ctx().settings
+def set_cookie(response: Response, name: str, value: str, max_age: int) -> None:
+    """Every cookie the provider sets: ``__Host-`` under https, HttpOnly, SameSite=Lax,
+    Secure under https, the whole site."""
     response.set_cookie(
-        cookie_name(SSO_COOKIE),
-        sid,
-        max_age=settings.sso_session_ttl,
+        cookie_name(name),
+        value,
+        max_age=max_age,
         httponly=True,
-        secure=settings.issuer_is_https,
+        secure=ctx().settings.issuer_is_https,
         samesite="Lax",
         path="/",
     )
+
+
+def set_sid(response: Response, sid: str) -> None:
+    set_cookie(response, SSO_COOKIE, sid, ctx().settings.sso_session_ttl)
 
 
 def clear_sid(response: Response) -> None:

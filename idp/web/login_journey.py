@@ -27,11 +27,11 @@ from idp.authn.psc.federation import LinkExpiredError, PscFederation
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import (
     allow_form_target,
-    cookie_name,
     ctx,
     current_sid,
     provider,
     services,
+    set_cookie,
     set_sid,
 )
 from idp.web.errors import render_error
@@ -82,15 +82,11 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
         response = redirect(url_for("pages.home"))
     set_sid(response, step.session.sid)
     if step.device_cookie:
-        settings = ctx().settings
-        response.set_cookie(
-            cookie_name(step.device_cookie_name),
+        set_cookie(
+            response,
+            step.device_cookie_name,
             step.device_cookie,
-            max_age=settings.remembered_device_ttl,
-            httponly=True,
-            secure=settings.issuer_is_https,
-            samesite="Lax",
-            path="/",
+            ctx().settings.remembered_device_ttl,
         )
     return response
 

@@ -10,11 +10,11 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 from idp.web.context import (
     allow_form_target,
     clear_sid,
-    cookie_name,
     ctx,
     current_sid,
     provider,
     services,
+    set_cookie,
 )
 from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
@@ -83,12 +83,5 @@ def choose_language(code: str) -> Response:
     target = local_path(request.args.get("next", "")) or url_for("pages.home")
     response = redirect(target)
     if code in ctx().settings.supported_locales:
-        response.set_cookie(
-            cookie_name(LANG_COOKIE),
-            code,
-            max_age=365 * 86400,
-            samesite="Lax",
-            secure=ctx().settings.issuer_is_https,
-            httponly=True,
-        )
+        set_cookie(response, LANG_COOKIE, code, 365 * 86400)
     return response
