@@ -6,7 +6,6 @@ their own."""
 from __future__ import annotations
 
 import glob
-import json
 import os
 import shutil
 import signal
@@ -22,7 +21,7 @@ import psycopg
 import redis
 
 from tests.backends import POSTGRES_ADMIN_URL, REDIS_URL
-from tests.e2e.conftest import IDP, _wait_until_up, free_port
+from tests.e2e.conftest import IDP, LiveServer, _wait_until_up, free_port
 from tests.smtp import SmtpServer
 
 
@@ -110,33 +109,20 @@ def refresh_once_back(rp, refresh_token: str, within: float = 5.0):  # noqa: ANN
 
 
 @dataclass
-class LiveProvider:
+class LiveProvider(LiveServer):
     """``idp serve`` in its own process group, so that SIGKILL takes every process of it."""
 
-    port: int
-    env: dict[str, str]
-    log: Path
-    database: str
-    outbox: SmtpServer
+    port: int = 0
+    database: str = ""
     process: subprocess.Popen | None = None
 
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    def idp(self, *args: str) -> str:
-        done = subprocess.run(
-            [*IDP, *args], env=self.env, capture_output=True, text=True, timeout=60, check=True
-        )
-        return done.stdout
-
     def start(self) -> None:
-        with open(self.log, "a") as log:
+        with open(self.log_path, "a") as log:
             self.process = subprocess.Popen(
                 [*IDP, "serve", "--port", str(self.port), "--workers", "1"],
                 env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
             )  # fmt: skip
-        _wait_until_up(self.url, self.process, self.log)
+        _wait_until_up(self.url, self.process, self.log_path)
 
     def kill(self) -> None:
         os.killpg(self.process.pid, signal.SIGKILL)
@@ -148,25 +134,14 @@ class LiveProvider:
 
     def another(self, log: Path, **env: str) -> LiveProvider:
         """A second instance of the same provider (same database, store, keys and issuer)."""
-        return replace(self, port=free_port(), env={**self.env, **env}, log=log, process=None)
-
-    def create_module(self, redirect_uri: str, *extra: str) -> dict:
-        """A confidential module with the code and refresh grants; its id and secret."""
-        return json.loads(
-            self.idp(
-                "clients",
-                "create",
-                "--client-id",
-                "module",
-                "--redirect-uri",
-                redirect_uri,
-                "--grant-type",
-                "authorization_code",
-                "--grant-type",
-                "refresh_token",
-                *extra,
-                "--json",
-            )  # fmt: skip
+        port = free_port()
+        return replace(
+            self,
+            url=f"http://127.0.0.1:{port}",
+            port=port,
+            env={**self.env, **env},
+            log_path=log,
+            process=None,
         )
 
     def sql(self, query: str, *params: object) -> list[tuple]:
@@ -197,7 +172,9 @@ def live_provider(folder: Path, database: str) -> Iterator[LiveProvider]:
         "IDP_ARGON2_MEMORY_COST": "1024",
         "IDP_ARGON2_TIME_COST": "1",
     }
-    first = LiveProvider(port, env, folder / "serve.log", url, smtp)
+    first = LiveProvider(
+        f"http://127.0.0.1:{port}", env, smtp, folder / "serve.log", port=port, database=url
+    )
     first.idp("init")
     try:
         yield first

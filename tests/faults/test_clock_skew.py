@@ -47,7 +47,7 @@ def pair(request, tmp_path, worker_id) -> Iterator[Pair]:
         normal.env["IDP_OTP_TTL"] = str(OTP_TTL)
         normal.idp("users", "create", "--username", "jdupont", "--email", "jdupont@example.org",
                    "--password", PASSWORD, "--email-verified", "--otp-required")  # fmt: skip
-        client = normal.create_module(REDIRECT)
+        client = normal.create_client("module", REDIRECT)
         skewed = normal.another(
             tmp_path / "skewed.log",
             LD_PRELOAD=FAKETIME,

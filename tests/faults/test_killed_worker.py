@@ -84,7 +84,7 @@ def signed_in_module(provider: LiveProvider) -> Module:
                  "--support")  # fmt: skip
     provider.idp("users", "create", "--username", "target.user", "--email",
                  "target.user@example.org", "--password", PASSWORD, "--email-verified")  # fmt: skip
-    client = provider.create_module(REDIRECT, "--scope", "openid profile admin")
+    client = provider.create_client("module", REDIRECT, "--scope", "openid profile admin")
     query = {"response_type": "code", "client_id": "module", "redirect_uri": REDIRECT,
              "scope": "openid profile admin", "state": secrets.token_urlsafe(8)}  # fmt: skip
     browser = requests.Session()
