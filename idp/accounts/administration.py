@@ -60,6 +60,8 @@ class PermissionDeniedError(IdpError):
     """``reason``: not_referent, not_referent_here, not_referent_of_account, not_support,
     target_is_support, target_is_referent, own_account"""
 
+    code = "forbidden"
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -202,14 +204,14 @@ class Administration:
     def _visible(self, actor: Actor, user: User | None) -> User:
         """The account if the actor sees it; otherwise the same answer as a missing one."""
         if user is None:
-            raise NotFoundError("account")
+            raise NotFoundError("no such account")
         if not self.can_view(actor, user):
             session = self._db_session()
             audit.record(
                 session, actor.name, "admin.refused", f"user:{user.subject}", reason="not_visible"
             )
             session.commit()
-            raise NotFoundError("account")
+            raise NotFoundError("no such account")
         return user
 
     # --- reading ---------------------------------------------------------------------
@@ -299,7 +301,7 @@ class Administration:
         if unit:
             match = next((u for u in units_of(session, place) if u.name == unit), None)
             if match is None:
-                raise NotFoundError("unit")
+                raise NotFoundError("no such unit")
             unit_id = match.id
         return found_profile.id, place.id, unit_id
 
@@ -454,7 +456,7 @@ class Administration:
         session = self._db_session()
         habilitation = session.get(Habilitation, habilitation_id)
         if habilitation is None:
-            raise NotFoundError("habilitation")
+            raise NotFoundError("no such habilitation")
         owner = session.get(User, habilitation.user_id)
         if habilitation.profile.is_referent and not actor.is_support:
             self._refuse(actor, owner, "not_support")
@@ -479,7 +481,7 @@ class Administration:
         session = self._db_session()
         habilitation = session.get(Habilitation, habilitation_id)
         if habilitation is None:
-            raise NotFoundError("habilitation")
+            raise NotFoundError("no such habilitation")
         owner = session.get(User, habilitation.user_id)
         self.require_place(actor, habilitation.establishment_id, owner)
         self.require_manage(actor, owner)
@@ -527,7 +529,7 @@ class Administration:
             return None
         unit = self._db_session().get(Unit, unit_id)
         if unit is None or unit.establishment_id != establishment.id:
-            raise NotFoundError("unit")
+            raise NotFoundError("no such unit")
         return unit
 
     def _audit(

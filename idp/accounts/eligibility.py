@@ -4,7 +4,7 @@ An account may sign in while it is active, not blocked after wrong passwords, an
 without any valid habilitation (an account that never had one, such as support or a new
 account, may). It keeps its tokens while active and not left without a valid habilitation: a
 blocked account keeps them (someone is guessing its password; its owner is not removed).
-Every refusal is a ``NotEligibleError`` whose ``reason`` the pages and the logs use.
+Every refusal is a ``NotEligibleError`` whose ``code`` the pages and the logs use.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from idp.storage.models import User, valid_period
 
 
 class NotEligibleError(IdpError):
-    """The account may not sign in now; ``reason`` says why."""
+    """The account may not sign in now; ``code`` says why."""
 
-    reason = "not_eligible"
+    code = "not_eligible"
 
     def __init__(self, username: str) -> None:
         super().__init__(username)
@@ -34,19 +34,19 @@ class NotEligibleError(IdpError):
 class AccountDeactivatedError(NotEligibleError):
     """Deactivated (by a referent, or after a long inactivity): a referent may reactivate it."""
 
-    reason = "deactivated"
+    code = "account_deactivated"
 
 
 class AccountBlockedError(NotEligibleError):
     """Blocked for a while after too many wrong passwords or codes."""
 
-    reason = "blocked"
+    code = "account_blocked"
 
 
 class NoValidHabilitationError(NotEligibleError):
     """Every habilitation of the account has ended."""
 
-    reason = "no_habilitation"
+    code = "no_habilitation"
 
 
 def is_blocked(user: User) -> bool:

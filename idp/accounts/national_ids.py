@@ -22,6 +22,8 @@ from idp.storage.models import User
 class AlreadyLinkedError(IdpError):
     """The national identifier belongs to another account."""
 
+    code = "psc_already_linked"
+
 
 def find_account(session: Session, current: str, known: list[str]) -> User | None:
     """The account bound to this professional under ``known`` (the current identifier

@@ -50,6 +50,8 @@ APP_TTL = 600
 class EmailNotVerifiedError(IdpError):
     """The account needs a code but has no validated address to send it to."""
 
+    code = "email_not_verified"
+
 
 @dataclass
 class LoginStep:

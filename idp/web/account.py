@@ -21,6 +21,7 @@ from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.totp import TotpCodeError
 from idp.mail import MailDeliveryError
+from idp.web import errors
 from idp.web.context import clear_sid, ctx, current_sid, password_changes, services
 from idp.web.forms import (
     ChangePasswordForm,
@@ -35,6 +36,7 @@ from idp.web.forms import (
 from idp.web.limits import limiter, login_limit
 
 bp = Blueprint("account", __name__)
+errors.handle(bp, errors.html)
 
 WEAK_MESSAGES = {
     "too_short": _l("Le mot de passe doit compter au moins 12 caractères."),

@@ -18,7 +18,6 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from idp.accounts import habilitations
 from idp.accounts.administration import (
@@ -29,27 +28,14 @@ from idp.accounts.administration import (
 )
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.accounts.users import InvalidUserError
-from idp.errors import ConflictError, NotFoundError
+from idp.errors import ConflictError
+from idp.web import errors
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
 from idp.web.context import current_sid, services
-from idp.web.errors import render_error
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+errors.handle(bp, errors.html)
 PER_PAGE = 20
-DENIED = {
-    "not_referent": _l("Cette page est réservée aux référents et au support."),
-    "not_referent_here": _l("Vous n'êtes pas référent de cet établissement."),
-    "not_referent_of_account": _l(
-        "Ce compte a des habilitations en cours hors des établissements dont vous êtes "
-        "référent (ou n'en a plus aucune) : seul le support peut le modifier."
-    ),
-    "not_support": _l("Seul le support peut nommer ou retirer un référent."),
-    "target_is_support": _l("Seul le support peut modifier un compte du support."),
-    "target_is_referent": _l(
-        "Ce compte est celui d'un référent : seul le support peut le modifier."
-    ),
-    "own_account": _l("Vous ne pouvez pas désactiver votre propre compte."),
-}
 
 
 def _admin():  # type: ignore[no-untyped-def]
@@ -61,17 +47,6 @@ def _actor() -> Actor:
     if user is None:
         abort(redirect(url_for("authorize.login")))
     return _admin().actor(user)
-
-
-@bp.errorhandler(PermissionDeniedError)
-def _denied(error: PermissionDeniedError) -> Response:
-    message = DENIED.get(error.reason) or _l("Action non autorisée.")
-    return render_error("forbidden", str(message), 403)
-
-
-@bp.errorhandler(NotFoundError)
-def _not_found(error: NotFoundError) -> Response:
-    return render_error("not_found", _("Cet élément n'existe pas."), 404)
 
 
 @bp.get("/accounts")

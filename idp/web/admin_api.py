@@ -14,11 +14,11 @@ from flask import Blueprint, Response, jsonify, request
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import users
-from idp.accounts.administration import Actor, NewHabilitation, PermissionDeniedError
+from idp.accounts.administration import Actor, NewHabilitation
 from idp.accounts.national_ids import AlreadyLinkedError
-from idp.errors import ConflictError, NotFoundError
+from idp.errors import ConflictError
 from idp.storage.models import Habilitation, User
-from idp.web import admin_openapi
+from idp.web import admin_openapi, errors
 from idp.web.context import ctx, provider, services
 
 bp = Blueprint("admin_api", __name__, url_prefix="/api/admin/v1")
@@ -41,23 +41,16 @@ class ApiError(Exception):
         self.status, self.error, self.description = status, error, description
 
 
+errors.handle(bp, errors.json)
+
+
 @bp.errorhandler(ApiError)
 def _api_error(error: ApiError) -> Response:
-    response = jsonify(error=error.error, error_description=error.description)
-    response.status_code = error.status
+    """A refusal of this API's own (the bearer token, the body's schema): its status as is."""
+    response = errors.json(error.error, error.description, error.status)
     if error.status == 401:
         response.headers["WWW-Authenticate"] = f'Bearer realm="{ctx().issuer}"'
     return response
-
-
-@bp.errorhandler(PermissionDeniedError)
-def _forbidden(error: PermissionDeniedError) -> Response:
-    return _api_error(ApiError(403, "forbidden", error.reason))
-
-
-@bp.errorhandler(NotFoundError)
-def _missing(error: NotFoundError) -> Response:
-    return _api_error(ApiError(404, "not_found", f"no such {error}"))
 
 
 @bp.get("/openapi.json")

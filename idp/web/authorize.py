@@ -17,8 +17,6 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from idp.accounts.eligibility import NotEligibleError
-from idp.authn.login import EmailNotVerifiedError
 from idp.authn.otp import (
     Challenge,
     ChallengeExpiredError,
@@ -31,6 +29,7 @@ from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.remembered_devices import cookie_name as device_cookie_name
 from idp.authn.throttle import ThrottledError
 from idp.oidc.authorization import PendingRequest
+from idp.web import errors
 from idp.web.context import (
     cookie_name,
     ctx,
@@ -39,7 +38,6 @@ from idp.web.context import (
     password_login,
     provider,
 )
-from idp.web.errors import render_error
 from idp.web.forms import (
     AppCodeForm,
     CharterForm,
@@ -50,7 +48,6 @@ from idp.web.forms import (
 )
 from idp.web.limits import limiter, login_limit, resend_limit
 from idp.web.login_journey import (
-    account_refusal,
     bound_pending,
     confirming_link,
     finish_login,
@@ -61,6 +58,7 @@ from idp.web.login_journey import (
 )
 
 bp = Blueprint("authorize", __name__)
+errors.handle(bp, errors.html)
 MAX_PENDING_PER_BROWSER = 10
 CHALLENGE_KEY = "otp_challenge"
 APP_CHALLENGE_KEY = "app_challenge"
@@ -110,18 +108,6 @@ def login() -> Response | str:
             _("Trop de tentatives : patientez %(s)d secondes avant de réessayer.", s=error.wait)
         )
         return render_template("login.html", form=form, pending=pending), 429
-    except NotEligibleError as error:
-        return account_refusal(error)
-    except EmailNotVerifiedError:
-        return render_error(
-            "email_not_verified",
-            _(
-                "Votre adresse électronique n'est pas validée : la connexion ne peut pas aboutir. "
-                "Demandez à un référent ViaTrajectoire de votre établissement de vérifier votre "
-                "adresse dans votre compte ; vous recevrez un lien pour la valider."
-            ),
-            403,
-        )
     if step.challenge is not None:
         session[CHALLENGE_KEY] = step.challenge.id
         return redirect(url_for("authorize.code", request=pending.id if pending else None))

@@ -9,7 +9,6 @@ import logging
 
 from flask import (
     Response,
-    abort,
     g,
     redirect,
     render_template,
@@ -17,13 +16,12 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 
-from idp.accounts.eligibility import NotEligibleError
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.authn.context import AMR_OTP
 from idp.authn.login import LoginStep
 from idp.authn.psc.federation import LinkExpiredError, PscFederation
+from idp.errors import IdpError
 from idp.oidc.authorization import Outcome, PendingRequest
 from idp.web.context import (
     allow_form_target,
@@ -34,11 +32,18 @@ from idp.web.context import (
     set_cookie,
     set_sid,
 )
-from idp.web.errors import render_error
 from idp.web.forms import CharterForm, ConsentForm
 
 log = logging.getLogger(__name__)
 MAX_PENDING_PER_BROWSER = 10
+
+
+class RequestExpiredError(IdpError):
+    """The pending authorization request is gone (expired, finished, or not this browser's)."""
+
+    code = "request_expired"
+
+
 LINK_KEY = "psc_link"
 
 
@@ -46,33 +51,9 @@ def federation() -> PscFederation | None:
     return services().psc
 
 
-def account_refusal(error: NotEligibleError) -> Response:
-    """The page for a login refused by the account's state, whatever the login method."""
-    if error.reason == "no_habilitation":
-        text = _(
-            "Vous n'avez plus d'habilitation en cours de validité. Contactez les référents "
-            "ViaTrajectoire de votre établissement."
-        )
-        return render_error("no_habilitation", text, 403)
-    if error.reason == "blocked":
-        text = _(
-            "Votre compte est temporairement bloqué après trop de mots de passe erronés. "
-            "Réessayez plus tard ou demandez à un référent de le débloquer."
-        )
-        return render_error("account_blocked", text, 403)
-    text = _(
-        "Votre compte est désactivé. Contactez les référents ViaTrajectoire de votre "
-        "établissement pour le réactiver."
-    )
-    return render_error("account_deactivated", text, 403)
-
-
 def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
     """A login is done: swap the browser's session and go on with the pending request."""
-    linked = link_after_password(step)
-    if isinstance(linked, Response):
-        return linked
-    step = linked
+    step = link_after_password(step)
     provider().ctx.sessions.end(current_sid())
     renew_browser_session()
     if pending is not None:
@@ -104,7 +85,7 @@ def follow(outcome: Outcome) -> Response:
     if outcome.kind == "respond":
         return outcome.response
     if outcome.kind == "error_page":
-        return render_error(outcome.error.error, outcome.error.get_error_description(), 400)
+        raise outcome.error
     pending = outcome.pending
     bind(pending)
     if outcome.kind == "login":
@@ -139,16 +120,7 @@ def bound_pending(pending_id: str | None, required: bool = True) -> PendingReque
     if pending_id and pending_id in session.get("pending", []):
         pending = provider().authorization.get_pending(pending_id)
     if pending is None and required:
-        abort(
-            render_error(
-                "request_expired",
-                _(
-                    "Votre demande de connexion a expiré. Retournez sur l'application et "
-                    "recommencez."
-                ),
-                400,
-            )
-        )
+        raise RequestExpiredError(pending_id or "")
     if pending is not None:
         g.ui_locales = pending.param("ui_locales") or ""
         allow_form_target(pending.param("redirect_uri"))
@@ -163,7 +135,7 @@ def param(pending: PendingRequest | None, name: str) -> str | None:
     return pending.param(name) if pending else None
 
 
-def link_after_password(step: LoginStep) -> LoginStep | Response:
+def link_after_password(step: LoginStep) -> LoginStep:
     """Called when a password login finishes: bind a held PSC identity if this browser
     asked for it on the "rattachement" page."""
     link_id = session.pop(LINK_KEY, None)
@@ -182,16 +154,7 @@ def link_after_password(step: LoginStep) -> LoginStep | Response:
         log.warning(
             "psc link refused: identifier bound elsewhere (account %s)", step.session.user_id
         )
-        return render_error(
-            "psc_already_linked",
-            _(
-                "Cette identité Pro Santé Connect est déjà rattachée à un autre compte "
-                "ViaTrajectoire, ou votre compte est rattaché à un autre identifiant national. "
-                "Rien n'a été modifié. Contactez les référents ViaTrajectoire de votre "
-                "établissement."
-            ),
-            409,
-        )
+        raise  # nothing was changed: the page says so
     return LoginStep(
         sso, device_cookie=step.device_cookie, device_cookie_name=step.device_cookie_name
     )

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from idp.web import errors
 from idp.web.context import (
     allow_form_target,
     clear_sid,
@@ -16,12 +16,12 @@ from idp.web.context import (
     services,
     set_cookie,
 )
-from idp.web.errors import render_error
 from idp.web.forms import LogoutForm
 from idp.web.i18n import LANG_COOKIE
 from idp.web.psc import through_psc_logout
 
 bp = Blueprint("pages", __name__)
+errors.handle(bp, errors.html)
 LOGOUT_PARAMS = (
     "id_token_hint",
     "post_logout_redirect_uri",
@@ -40,10 +40,7 @@ def home() -> str:
 
 @bp.route("/logout", methods=["GET", "POST"])
 def logout() -> Response | str:
-    try:
-        validated = provider().validate_end_session()
-    except OAuth2Error as error:
-        return render_error(error.error, error.get_error_description(), 400)
+    validated = provider().validate_end_session()  # an OAuth2Error is the error page
     form = LogoutForm()
     allow_form_target(validated.redirect_uri)
     if validated.needs_confirmation and not form.validate_on_submit():

@@ -11,9 +11,11 @@ import base64
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from flask import Blueprint, Response, jsonify, request
 
+from idp.web import errors
 from idp.web.context import provider
 
 bp = Blueprint("protocol", __name__)
+errors.handle(bp, errors.json)
 
 
 @bp.get("/health")

@@ -27,18 +27,19 @@ from idp.authn.login import LoginStep
 from idp.authn.psc.client import PscDeniedError, PscError, PscUnavailableError
 from idp.authn.psc.federation import NoLinkedAccountError, PscFederation
 from idp.authn.sessions import SsoSession
+from idp.web import errors
 from idp.web.context import ctx
 from idp.web.forms import LoginForm
 from idp.web.limits import limiter, login_limit
 from idp.web.login_journey import (
     LINK_KEY,
-    account_refusal,
     bound_pending,
     federation,
     finish_login,
 )
 
 bp = Blueprint("psc", __name__, url_prefix="/psc")
+errors.handle(bp, errors.html)
 log = logging.getLogger(__name__)
 STATE_KEY = "psc_state"
 LOGOUT_KEY = "psc_logout"
@@ -80,7 +81,8 @@ def callback() -> Response:
         session[LINK_KEY] = missing.link_id
         return redirect(url_for("psc.link", request=pending.id if pending else None))
     except NotEligibleError as error:
-        return _account_refused(error)
+        log.warning("psc login refused by account state: %s", error.code)
+        raise  # the refusal page, as for a password login
     return finish_login(LoginStep(sso), pending)
 
 
@@ -154,8 +156,3 @@ def _failed(error: PscError, pending_id: str | None) -> Response:
     )
     status = 503 if unavailable else (403 if denied else 400)
     return Response(body, status=status, mimetype="text/html")
-
-
-def _account_refused(error: NotEligibleError) -> Response:
-    log.warning("psc login refused by account state: %s", error.reason)
-    return account_refusal(error)

@@ -21,9 +21,11 @@ from werkzeug.exceptions import HTTPException
 
 from idp import clock, metrics
 from idp.log_redaction import redact
+from idp.web import errors
 from idp.web.context import ctx, services
 
 bp = Blueprint("telemetry", __name__)
+errors.handle(bp, errors.html)
 log = logging.getLogger("idp.request")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 

@@ -12,15 +12,15 @@ from idp.storage import db
 
 
 @pytest.mark.parametrize(
-    "state,reason,keeps_tokens",
+    "state,code,keeps_tokens",
     [
         ({}, None, True),
-        ({"is_active": False}, "deactivated", False),
-        ({"blocked_until": "soon"}, "blocked", True),
+        ({"is_active": False}, "account_deactivated", False),
+        ({"blocked_until": "soon"}, "account_blocked", True),
         ({"habilitation_days_left": -1}, "no_habilitation", False),
     ],
 )
-def test_each_state_gives_its_reason(make, state, reason, keeps_tokens):
+def test_each_state_gives_its_code(make, state, code, keeps_tokens):
     user = make.user()
     if "habilitation_days_left" in state:
         place, profile = make.establishment(), make.profile()
@@ -31,13 +31,13 @@ def test_each_state_gives_its_reason(make, state, reason, keeps_tokens):
         user.blocked_until = clock.utcnow() + timedelta(minutes=15)
     db.session.commit()
 
-    if reason is None:
+    if code is None:
         eligibility.check_sign_in(db.session, user)
     else:
         with pytest.raises(eligibility.NotEligibleError) as refused:
             eligibility.check_sign_in(db.session, user)
-        assert refused.value.reason == reason
-    assert eligibility.may_sign_in(db.session, user) is (reason is None)
+        assert refused.value.code == code
+    assert eligibility.may_sign_in(db.session, user) is (code is None)
     assert eligibility.may_hold_tokens(db.session, user) is keeps_tokens
 
 

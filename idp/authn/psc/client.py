@@ -44,6 +44,8 @@ ENDPOINTS = (
 class PscError(IdpError):
     """A PSC login that cannot go on; ``reason`` is for the logs, never shown raw."""
 
+    code = "psc_failed"
+
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
@@ -53,14 +55,20 @@ class PscError(IdpError):
 class PscUnavailableError(PscError):
     """PSC did not answer in time, or answered with a server error."""
 
+    code = "psc_unavailable"
+
 
 class PscRejectedError(PscError):
     """PSC's answer cannot be trusted (signature, issuer, nonce, expiry, state…)."""
+
+    code = "psc_rejected"
 
 
 class PscDeniedError(PscError):
     """PSC came back with an error instead of a code: ``error`` is its code (``access_denied``
     when the person cancelled or did not confirm on the e-CPS app)."""
+
+    code = "psc_denied"
 
     def __init__(self, error: str) -> None:
         super().__init__(f"PSC answered error={error}")
