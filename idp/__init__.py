@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     services = build_services(settings, store)
     _configure(app, settings, services.secret_key)
     db.init_app(app)
-    services.backchannel.app = app  # first delivery attempts on a background thread
+    services.backchannel.in_background(app)  # first delivery attempts on a thread
     app.extensions[EXTENSION] = services
 
     from idp.web import init_web

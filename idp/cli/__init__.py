@@ -30,7 +30,7 @@ class Context:
             self._app = create_app()
             # a command ends with its process: deliver its logouts before exiting, not on a
             # background thread that would die with it
-            services_of(self._app).backchannel.app = None
+            services_of(self._app).backchannel.in_background(None)
         return self._app
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from joserfc import jwt
 
-from idp.oidc.backchannel import EVENT
+from idp.oidc.logout_tokens import EVENT
 from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import LogoutDelivery
