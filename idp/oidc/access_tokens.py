@@ -15,7 +15,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from idp import clock
-from idp.oidc.claims import habilitation_claims
+from idp.oidc.claims import access_token_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.grant_ends import revocation_state
 from idp.oidc.principal import Principal
@@ -69,13 +69,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
             return extra
         if user.sid:
             extra["sid"] = user.sid
-        scopes = (scope or "").split()
-        if "profile" in scopes:  # what modules decide on; names and email stay in userinfo
-            extra["profession"] = user.user.profession
-            if user.user.national_id:
-                extra["national_id"] = user.user.national_id
-        if "habilitations" in scopes:
-            extra["habilitations"] = habilitation_claims(user.user, self.ctx.db_session())
+        extra.update(access_token_claims(user.user, scope, self.ctx.db_session()))
         return extra
 
 

@@ -1,4 +1,5 @@
-"""Standard claims per scope (OpenID Connect Core 5.4), shared by ID tokens and UserInfo."""
+"""The claims of an account per scope (OpenID Connect Core 5.4): all of them for ID tokens and
+UserInfo, the few modules decide on for access tokens. Adding a claim is done here."""
 
 from __future__ import annotations
 
@@ -25,6 +26,14 @@ SCOPE_CLAIMS = {
     "email": ["email", "email_verified"],
     "habilitations": ["habilitations"],
     "psc": ["psc"],
+}
+
+
+#: what an access token carries of each scope: what modules decide on (names and email stay
+#: in userinfo, so that a token copied into a log says little about its person)
+ACCESS_TOKEN_CLAIMS = {
+    "profile": ("profession", "national_id"),
+    "habilitations": ("habilitations",),
 }
 
 
@@ -58,6 +67,16 @@ def user_claims(
         # what PSC signed at the account's last PSC login; absent until there is one
         claims["psc"] = user.psc_profile
     return claims
+
+
+def access_token_claims(
+    user: User | TokenHolder, scope: str | None, session: Session | None = None
+) -> dict[str, Any]:
+    """The part of ``user_claims`` an access token carries (``ACCESS_TOKEN_CLAIMS``)."""
+    scopes = [name for name in scope_to_list(scope) or [] if name in ACCESS_TOKEN_CLAIMS]
+    wanted = {claim for name in scopes for claim in ACCESS_TOKEN_CLAIMS[name]}
+    claims = user_claims(user, " ".join(scopes), session)
+    return {name: value for name, value in claims.items() if name in wanted}
 
 
 def habilitation_claims(
