@@ -7,9 +7,9 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit, eligibility, habilitations, national_ids
+from idp.accounts import audit, habilitations, national_ids
 from idp.authn.remembered_devices import RememberedDevices
-from idp.authn.sessions import SessionService
+from idp.authn.sessions import SessionService, signed_in_user
 from idp.storage.models import Habilitation, RememberedDevice, User
 
 
@@ -30,9 +30,7 @@ class AccountSecurity:
 
     def signed_in_user(self, sid: str | None) -> User | None:
         """The account of an SSO session if it may still sign in (active, not blocked)."""
-        sso = self._sessions.get(sid)
-        user = self._db_session().get(User, sso.user_id) if sso else None
-        return user if eligibility.may_sign_in(self._db_session(), user) else None
+        return signed_in_user(self._db_session(), self._sessions.get(sid))
 
     def devices_of(self, user: User) -> list[RememberedDevice]:
         return self._devices.list_for(self._db_session(), user)

@@ -16,9 +16,13 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from idp import clock, metrics
+from idp.accounts import eligibility, users
 from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
+from idp.storage.models import User
 
 
 @dataclass
@@ -143,3 +147,13 @@ class SessionService:
         remaining = self._ttl - session.age()
         if remaining > 0:
             self._store.put(self._key(session.sid), asdict(session), remaining)
+
+
+def signed_in_user(db: Session, session: SsoSession | None) -> User | None:
+    """The account an SSO session stands for, if it may still sign in (active, not blocked,
+    not left without a habilitation): the one rule for the pages, the authorization endpoint,
+    the consent and the charter."""
+    if session is None:
+        return None
+    user = users.get_by_id(db, session.user_id)
+    return user if eligibility.may_sign_in(db, user) else None

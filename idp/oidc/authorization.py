@@ -27,8 +27,8 @@ from authlib.oidc.core.errors import (
 )
 
 from idp import clock
-from idp.accounts import eligibility, users
-from idp.authn.sessions import SsoSession
+from idp.accounts import users
+from idp.authn.sessions import SsoSession, signed_in_user
 from idp.oidc import acr as acr_values
 from idp.oidc.consent import has_consent
 from idp.oidc.context import ProviderContext
@@ -179,10 +179,8 @@ class AuthorizationService:
         return rest
 
     def _principal(self, session: SsoSession | None) -> Principal | None:
-        if session is None:
-            return None
-        user = users.get_by_id(self.ctx.db_session(), session.user_id)
-        if not eligibility.may_sign_in(self.ctx.db_session(), user):
+        user = signed_in_user(self.ctx.db_session(), session)
+        if user is None or session is None:
             return None
         return Principal(
             user=user,

@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from idp import metrics
 from idp.accounts import users
+from idp.authn.sessions import signed_in_user
 from idp.oidc import refresh_retries
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
 from idp.oidc.clients import GRANT_TYPES
@@ -78,11 +79,8 @@ class Provider:
         return outcome
 
     def record_consent(self, sid: str | None, pending: PendingRequest, scopes: list[str]) -> None:
-        session = self.ctx.sessions.get(sid)
-        if session is None:
-            return
         db = self.ctx.db_session()
-        user = users.get_by_id(db, session.user_id)
+        user = signed_in_user(db, self.ctx.sessions.get(sid))
         client_id = pending.param("client_id") or ""
         if user is not None:
             grant_consent(db, user.id, user.username, client_id, scopes)
@@ -90,9 +88,8 @@ class Provider:
 
     def accept_charter(self, sid: str | None) -> None:
         """The signed-in person accepts the current conditions of use."""
-        session = self.ctx.sessions.get(sid)
         db = self.ctx.db_session()
-        user = users.get_by_id(db, session.user_id) if session else None
+        user = signed_in_user(db, self.ctx.sessions.get(sid))
         if user is not None:
             users.accept_charter(db, user, self.ctx.settings.charter_version)
             db.commit()
