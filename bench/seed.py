@@ -26,7 +26,7 @@ def seed(count: int) -> dict:
     app = create_app()
     with app.app_context():
         ctx = services_of(app)
-        devices = services_of(app).login.devices
+        devices = services_of(app).devices
         create_client(
             db.session,
             ClientRegistration(

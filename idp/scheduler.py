@@ -27,7 +27,7 @@ from sqlalchemy.exc import IntegrityError
 
 from idp.accounts import maintenance
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 from idp.storage.models import JobRun
 
 log = logging.getLogger("idp.worker")
@@ -59,7 +59,7 @@ def _backchannel(app: Flask) -> dict[str, Any]:
 
 def _maintenance(app: Flask) -> dict[str, Any]:
     return maintenance.run(
-        db.session,
+        current_session(),
         services_of(app).security.end_access,
         services_of(app).settings.inactivity_days,
     )
@@ -70,7 +70,7 @@ def _keys(app: Flask) -> dict[str, Any]:
 
 
 def _purge(app: Flask) -> dict[str, Any]:
-    return maintenance.purge(db.session)
+    return maintenance.purge(current_session())
 
 
 JOBS = {
@@ -93,7 +93,7 @@ def run_once(app: Flask, job: Job, now: float | None = None) -> str:
     another worker holds the slot."""
     slot = job.slot(now if now is not None else time.time())
     with app.app_context():
-        session = db.session
+        session = current_session()
         session.add(JobRun(job=job.name, slot=slot, worker=worker_name(), details={}))
         try:
             session.commit()

@@ -38,7 +38,7 @@ from idp.oidc.context import ProviderContext
 from idp.oidc.grant_ends import revoke_session_grants, revoke_user_grants
 from idp.oidc.provider import Provider
 from idp.settings import Settings
-from idp.storage import db
+from idp.storage import current_session
 from idp.storage.ephemeral import EphemeralStore
 
 EXTENSION = "idp"
@@ -49,6 +49,10 @@ class Services:
     context: ProviderContext  # what the protocol modules are given
     provider: Provider
     login: PasswordLogin
+    otp: EmailOtp
+    totp: Totp
+    devices: RememberedDevices
+    throttle: LoginThrottle
     apps: AuthenticatorApps
     security: AccountSecurity
     password_changes: PasswordChanges
@@ -99,14 +103,14 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         settings.argon2_time_cost, settings.argon2_memory_cost, settings.argon2_parallelism
     )
     kek = load_kek(settings.key_encryption_key, settings.resolved_kek_file())
-    keyring = Keyring(lambda: db.session, kek, settings.key_cache_seconds)
+    keyring = Keyring(current_session, kek, settings.key_cache_seconds)
     ctx = ProviderContext(
         settings=settings,
         store=store,
         keyring=keyring,
         passwords=passwords,
         sessions=sessions,
-        db_session=lambda: db.session,
+        db_session=current_session,
     )
     backchannel = BackchannelLogout(ctx, settings.backchannel_timeout)
     sessions.on_logout.append(backchannel.announce)
@@ -127,7 +131,7 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         store, settings.throttle_after, settings.throttle_max_delay, settings.lockout_per_source
     )
     lockout = Lockout(
-        lambda: db.session,
+        current_session,
         store,
         LockoutPolicy(
             settings.lockout_threshold, settings.lockout_duration, settings.second_factor_lockout
@@ -135,26 +139,24 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         devices,
         sessions,
     )
-    totp = Totp(lambda: db.session, store, kek, secret_key)
+    totp = Totp(current_session, store, kek, secret_key)
     notices = SecurityNotices(mailer)
-    apps = AuthenticatorApps(
-        lambda: db.session, totp, passwords, devices, sessions, lockout, notices
-    )
+    apps = AuthenticatorApps(current_session, totp, passwords, devices, sessions, lockout, notices)
     login = PasswordLogin(
-        lambda: db.session,
-        passwords,
-        sessions,
-        otp,
-        devices,
-        settings.otp_mandatory_date(),
-        throttle,
-        lockout,
-        totp,
-        store,
+        db_session=current_session,
+        store=store,
+        passwords=passwords,
+        sessions=sessions,
+        otp=otp,
+        totp=totp,
+        devices=devices,
+        throttle=throttle,
+        lockout=lockout,
+        otp_mandatory_from=settings.otp_mandatory_date(),
     )
 
     keys = KeyLifecycle(
-        lambda: db.session,
+        current_session,
         keyring,
         store,
         Timing(
@@ -166,19 +168,19 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         ),
     )
     psc = (
-        PscFederation(PscClient(settings), store, lambda: db.session, sessions, notices.send)
+        PscFederation(PscClient(settings), store, current_session, sessions, notices.send)
         if settings.psc_enabled
         else None
     )
     security = AccountSecurity(
-        lambda: db.session,
+        current_session,
         devices,
         sessions,
         lambda user: revoke_user_grants(ctx, user),
         notices.send,
     )
     password_changes = PasswordChanges(
-        lambda: db.session,
+        current_session,
         passwords,
         sessions,
         devices,
@@ -191,14 +193,14 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
     )
 
     email_changes = EmailChanges(
-        lambda: db.session,
+        current_session,
         store,
         mailer,
         confirm_url=lambda token: f"{settings.issuer}/account/email/confirm/{token}",
         notices=notices,
     )
     admin = Administration(
-        lambda: db.session,
+        current_session,
         passwords,
         security.end_access,
         password_changes.send_welcome,
@@ -209,6 +211,10 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         context=ctx,
         provider=Provider(ctx),
         login=login,
+        otp=otp,
+        totp=totp,
+        devices=devices,
+        throttle=throttle,
         apps=apps,
         security=security,
         password_changes=password_changes,

@@ -66,29 +66,34 @@ class LoginStep:
 
 
 class PasswordLogin:
+    """The password login and its second factor: what it uses is its own (the emailed codes,
+    remembered devices, app codes, throttle and lockout are services of their own, reached
+    through ``Services``, not through this one)."""
+
     def __init__(
         self,
+        *,
         db_session: Callable[[], Session],
+        store: EphemeralStore,
         passwords: Passwords,
         sessions: SessionService,
         otp: EmailOtp,
+        totp: Totp,
         devices: RememberedDevices,
-        otp_mandatory_from: date,
         throttle: LoginThrottle,
         lockout: Lockout,
-        totp: Totp,
-        store: EphemeralStore,
+        otp_mandatory_from: date,
     ) -> None:
         self._db_session = db_session
+        self._store = store
         self._passwords = passwords
         self._sessions = sessions
-        self.otp = otp
-        self.devices = devices
+        self._otp = otp
+        self._totp = totp
+        self._devices = devices
+        self._throttle = throttle
+        self._lockout = lockout
         self._mandatory_from = otp_mandatory_from
-        self.throttle = throttle
-        self.lockout = lockout
-        self.totp = totp
-        self._store = store
 
     @metrics.outcomes(
         metrics.LOGINS,
@@ -110,7 +115,7 @@ class PasswordLogin:
     ) -> LoginStep:
         """Raises ThrottledError, InvalidCredentialsError, AccountDeactivatedError or
         EmailNotVerifiedError."""
-        self.throttle.check(username, source)
+        self._throttle.check(username, source)
         session = self._db_session()
         try:
             user = authenticate_password(session, self._passwords, username, password)
@@ -121,7 +126,7 @@ class PasswordLogin:
         except Exception:
             session.rollback()
             raise
-        self.throttle.succeeded(username, source)
+        self._throttle.succeeded(username, source)
         try:
             eligibility.check_sign_in(session, user)  # active and not blocked by now
         except eligibility.NotEligibleError:
@@ -130,12 +135,12 @@ class PasswordLogin:
         # one transaction for the reads and the writes of a login (a rehash, last_login_at,
         # the remembered device): each extra round trip was measurable (bench/RESULTS.md)
         user.last_login_at = clock.utcnow()
-        enrolled = self.totp.is_enrolled(user)
+        enrolled = self._totp.is_enrolled(user)
         needed = enrolled or second_factor_needed(user, self._mandatory_from)
         asks_code = fresh_second_factor or needed
         remembered = None
         if asks_code and user.email_verified and not fresh_second_factor:
-            remembered = self.devices.recall(session, device_cookie, user)
+            remembered = self._devices.recall(session, device_cookie, user)
             if remembered is not None and enrolled and remembered.acr != ACR_TOTP:
                 remembered = None  # remembered after an emailed code: the app is asked now
         session.commit()
@@ -147,7 +152,7 @@ class PasswordLogin:
             return LoginStep(self._sessions.start(user.id, remembered.amr, remembered.acr))
         if enrolled:
             return LoginStep(app_challenge=self._start_app_challenge(user))
-        return LoginStep(challenge=self.otp.start(user))
+        return LoginStep(challenge=self._otp.start(user))
 
     @metrics.outcomes(
         metrics.SECOND_FACTOR,
@@ -162,13 +167,13 @@ class PasswordLogin:
         """Check the code; on success start the session and remember this browser. A wrong
         code counts against the account (``Lockout``), whichever challenge it was for."""
         try:
-            challenge = self.otp.verify(challenge_id, code)
+            challenge = self._otp.verify(challenge_id, code)
         except (WrongCodeError, CodeVoidedError) as wrong:
-            if self.lockout.second_factor_failed(wrong.user_id):
-                self.otp.cancel(challenge_id or "")
+            if self._lockout.second_factor_failed(wrong.user_id):
+                self._otp.cancel(challenge_id or "")
                 raise ChallengeExpiredError() from None
             raise
-        self.lockout.second_factor_succeeded(challenge.user_id)
+        self._lockout.second_factor_succeeded(challenge.user_id)
         session = self._db_session()
         user = users.get_by_id(session, challenge.user_id)
         if user is None or not user.is_active or eligibility.is_blocked(user):
@@ -187,16 +192,16 @@ class PasswordLogin:
         if user is None or not user.is_active or eligibility.is_blocked(user):
             raise ChallengeExpiredError()
         try:
-            self.totp.verify(user, code)
+            self._totp.verify(user, code)
         except TotpCodeError as error:
             failures = self._store.incr(self._app_key(challenge_id) + ":failures", APP_TTL)
-            if self.lockout.second_factor_failed(user.id) or failures >= self.otp.max_attempts:
+            if self._lockout.second_factor_failed(user.id) or failures >= self._otp.max_attempts:
                 self._store.delete(self._app_key(challenge_id))
                 raise ChallengeExpiredError() from error
-            raise WrongCodeError(self.otp.max_attempts - failures) from error
+            raise WrongCodeError(self._otp.max_attempts - failures) from error
         if self._store.consume(self._app_key(challenge_id)) is None:
             raise ChallengeExpiredError()
-        self.lockout.second_factor_succeeded(user.id)
+        self._lockout.second_factor_succeeded(user.id)
         return self._finish(user, [AMR_PASSWORD, AMR_OTP, AMR_MFA], ACR_TOTP, user_agent)
 
     def app_challenge_exists(self, challenge_id: str | None) -> bool:
@@ -209,7 +214,7 @@ class PasswordLogin:
 
     def _finish(self, user: User, amr: list[str], acr: str, user_agent: str) -> LoginStep:
         session = self._db_session()
-        cookie = self.devices.remember(session, user, amr, acr, clock.seconds(), user_agent)
+        cookie = self._devices.remember(session, user, amr, acr, clock.seconds(), user_agent)
         session.commit()
         return LoginStep(
             self._sessions.start(user.id, amr, acr),
@@ -222,8 +227,8 @@ class PasswordLogin:
         return keys.app_login(challenge_id[:100])
 
     def _count_failure(self, session: Session, username: str, source: str) -> None:
-        if self.throttle.failed(username, source) >= self.lockout.policy.threshold:
-            self.lockout.password_failures_reached(username)
+        if self._throttle.failed(username, source) >= self._lockout.policy.threshold:
+            self._lockout.password_failures_reached(username)
 
 
 def authenticate_password(

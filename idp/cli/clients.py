@@ -13,7 +13,7 @@ from idp.oidc import client_sync
 from idp.oidc import clients as registry
 from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 
 
 @click.group()
@@ -98,11 +98,13 @@ def create(
     )
     with obj.app.app_context():
         try:
-            record, secret = registry.create_client(db.session, registration, actor="operator")
-            db.session.commit()
+            record, secret = registry.create_client(
+                current_session(), registration, actor="operator"
+            )
+            current_session().commit()
             services_of(obj.app).clients.changed()
         except (InvalidClientMetadataError, ConflictError) as exc:
-            db.session.rollback()
+            current_session().rollback()
             fail(str(exc))
         data = {**registry.describe(record), "client_secret": secret}
     human = f"created client {client_id}"
@@ -117,7 +119,7 @@ def create(
 def list_(obj: Context, as_json: bool) -> None:
     """List clients."""
     with obj.app.app_context():
-        rows = [registry.describe(r) for r in registry.list_clients(db.session)]
+        rows = [registry.describe(r) for r in registry.list_clients(current_session())]
     lines = [
         f"{r['client_id']:<28} {r['token_endpoint_auth_method']:<20} {' '.join(r['grant_types'])}"
         for r in rows
@@ -132,7 +134,7 @@ def list_(obj: Context, as_json: bool) -> None:
 def show(obj: Context, client_id: str, as_json: bool) -> None:
     """Show one client (never its secret)."""
     with obj.app.app_context():
-        record = registry.get_client(db.session, client_id)
+        record = registry.get_client(current_session(), client_id)
         if record is None:
             fail(f"no client {client_id!r}")
         data = registry.describe(record)
@@ -147,8 +149,8 @@ def delete(obj: Context, client_id: str, as_json: bool) -> None:
     """Delete a client registration."""
     with obj.app.app_context():
         try:
-            registry.delete_client(db.session, client_id, actor="operator")
-            db.session.commit()
+            registry.delete_client(current_session(), client_id, actor="operator")
+            current_session().commit()
             services_of(obj.app).clients.changed()
         except NotFoundError as exc:
             fail(str(exc))
@@ -176,14 +178,14 @@ def sync(obj: Context, path: Path, dry_run: bool, as_json: bool) -> None:
         fail(str(exc))
     with obj.app.app_context():
         try:
-            report = client_sync.sync(db.session, declared)
+            report = client_sync.sync(current_session(), declared)
         except client_sync.ClientFileError as exc:
-            db.session.rollback()
+            current_session().rollback()
             fail(str(exc))
         if dry_run:
-            db.session.rollback()
+            current_session().rollback()
         else:
-            db.session.commit()
+            current_session().commit()
             services_of(obj.app).clients.changed()
     data = {**report.as_dict(), "dry_run": dry_run}
     lines = [f"created    {cid}" for cid in report.created]

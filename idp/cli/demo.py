@@ -11,7 +11,7 @@ from flask import Flask
 from idp.accounts import demo_data, users
 from idp.oidc.clients import ClientRegistration, create_client, get_client
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 
 DEMO_USER = {
     "username": "demo",
@@ -42,7 +42,7 @@ DEMO_PUBLIC = ClientRegistration(
 
 def seed_demo(app: Flask) -> None:
     services = services_of(app)
-    session = db.session
+    session = current_session()
     if users.get_by_username(session, DEMO_USER["username"]) is None:
         users.create_user(session, services.passwords, **DEMO_USER, email_verified=True)
     if get_client(session, DEMO_CONFIDENTIAL.client_id) is None:

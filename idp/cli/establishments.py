@@ -13,7 +13,7 @@ from idp.accounts.administration import OPERATOR
 from idp.accounts.import_report import decode
 from idp.cli import Context, emit, fail, pass_context
 from idp.errors import NotFoundError
-from idp.storage import db
+from idp.storage import current_session
 from idp.storage.models import Establishment
 
 MAX_EXTRACT_BYTES = 512 * 1024 * 1024
@@ -54,14 +54,14 @@ def import_(obj: Context, path: Path, dry_run: bool, skip_invalid: bool, as_json
     with obj.app.app_context():
         try:
             report = establishment_import.import_extract(
-                db.session, text, OPERATOR, skip_invalid=skip_invalid, dry_run=dry_run
+                current_session(), text, OPERATOR, skip_invalid=skip_invalid, dry_run=dry_run
             )
             if report.applied:
-                db.session.commit()
+                current_session().commit()
             else:
-                db.session.rollback()
+                current_session().rollback()
         except Exception:
-            db.session.rollback()
+            current_session().rollback()
             raise
     data = {**report.as_dict(), "dry_run": dry_run, "file": str(path)}
     lines = report.lines()
@@ -91,8 +91,8 @@ def list_(
             query = query.where(
                 Establishment.name.ilike(pattern) | Establishment.finess.like(pattern)
             )
-        total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-        rows = [describe(e) for e in db.session.scalars(query.limit(limit))]
+        total = current_session().scalar(select(func.count()).select_from(query.subquery()))
+        rows = [describe(e) for e in current_session().scalars(query.limit(limit))]
     lines = [f"{r['finess']}  {r['department']:<3} {r['kind'][:28]:<28} {r['name']}" for r in rows]
     if total and total > len(rows):
         lines.append(f"… {total - len(rows)} more (--limit, --search, --department)")
@@ -107,14 +107,14 @@ def show(obj: Context, number: str, as_json: bool) -> None:
     """One establishment, its units and its référents."""
     with obj.app.app_context():
         try:
-            establishment = directory.establishment_by_finess(db.session, number.strip())
+            establishment = directory.establishment_by_finess(current_session(), number.strip())
         except NotFoundError:
             fail(f"no establishment with FINESS {number!r}")
         data = {
             **describe(establishment),
-            "units": [u.name for u in directory.units_of(db.session, establishment)],
+            "units": [u.name for u in directory.units_of(current_session(), establishment)],
             "referents": [
-                u.username for u in habilitations.referents_of(db.session, establishment)
+                u.username for u in habilitations.referents_of(current_session(), establishment)
             ],
         }
     human = "\n".join(

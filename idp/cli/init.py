@@ -9,7 +9,7 @@ from idp.cli.demo import print_demo, seed_demo
 from idp.keyring.kek import create_kek_file
 from idp.services import of as services_of
 from idp.settings import load_settings
-from idp.storage import db
+from idp.storage import current_session, db
 from idp.storage.migrate import upgrade
 
 
@@ -29,7 +29,7 @@ def init(obj: Context, demo: bool) -> None:
         keyring.verify_kek()
         if keyring.ensure_key(settings.signing_alg):
             click.echo(f"created {settings.signing_alg} signing key")
-        db.session.commit()
+        current_session().commit()
         if demo:
             if settings.is_production:
                 raise click.UsageError("--demo refuses to run in production")

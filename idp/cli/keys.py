@@ -13,7 +13,7 @@ from idp.keyring.kek import decode_kek
 from idp.keyring.keyring import SUPPORTED_ALGS
 from idp.keyring.lifecycle import describe
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 
 ACTOR = "operator"
 
@@ -135,5 +135,5 @@ def _run(action):  # type: ignore[no-untyped-def]
     try:
         return action()
     except KeyringError as exc:
-        db.session.rollback()
+        current_session().rollback()
         fail(str(exc))

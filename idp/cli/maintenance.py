@@ -7,7 +7,7 @@ import click
 from idp.accounts import maintenance as upkeep
 from idp.cli import Context, emit, pass_context
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 
 
 @click.command()
@@ -18,7 +18,7 @@ def maintenance(obj: Context, as_json: bool) -> None:
     app = obj.app
     with app.app_context():
         counts = upkeep.run(
-            db.session,
+            current_session(),
             services_of(app).security.end_access,
             services_of(app).settings.inactivity_days,
         )

@@ -9,7 +9,7 @@ import click
 from idp.accounts import directory, profile_catalogue
 from idp.accounts.administration import OPERATOR
 from idp.cli import Context, emit, fail, pass_context
-from idp.storage import db
+from idp.storage import current_session
 
 
 @click.group()
@@ -37,15 +37,15 @@ def sync(obj: Context, path: Path, dry_run: bool, as_json: bool) -> None:
         fail(str(exc))
     with obj.app.app_context():
         try:
-            report = profile_catalogue.sync(db.session, declared, OPERATOR)
+            report = profile_catalogue.sync(current_session(), declared, OPERATOR)
         except Exception:
-            db.session.rollback()
+            current_session().rollback()
             raise
         if dry_run:
-            db.session.rollback()
+            current_session().rollback()
             report.applied = False
         else:
-            db.session.commit()
+            current_session().commit()
     lines = [f"created    {code}" for code in report.created]
     lines += [f"changed    {code}: {', '.join(f)}" for code, f in report.updated.items()]
     lines += [f"unchanged  {code}" for code in report.unchanged]
@@ -69,7 +69,7 @@ def list_(obj: Context, as_json: bool) -> None:
                 "rights": p.rights,
                 "referent": p.is_referent,
             }
-            for p in directory.list_profiles(db.session)
+            for p in directory.list_profiles(current_session())
         ]
     lines = [f"{r['code']:<20} {r['module']:<15} {r['label']}" for r in rows]
     emit(rows, as_json, "\n".join(lines) or "no profiles (idp profiles sync)")

@@ -18,7 +18,7 @@ from idp.cli import Context, emit, fail, pass_context
 from idp.cli.progress import progress_bar
 from idp.errors import ConflictError, NotFoundError
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import current_session
 from idp.storage.models import Habilitation, User
 
 
@@ -43,7 +43,7 @@ def describe(user: User, with_habilitations: bool = False) -> dict[str, Any]:
                 "valid": h.is_valid(habilitations.today()),
                 "ended_at": h.ended_at.isoformat() if h.ended_at else None,
             }
-            for h in habilitations.of_user(db.session, user)
+            for h in habilitations.of_user(current_session(), user)
         ]
     return data
 
@@ -76,7 +76,7 @@ def resolve(obj: Context, specs: tuple[str, ...]) -> list[NewHabilitation]:
 
 
 def _user(username: str) -> User:
-    user = accounts.get_by_username(db.session, username)
+    user = accounts.get_by_username(current_session(), username)
     if user is None:
         fail(f"no user {username!r}")
     return user
@@ -144,7 +144,7 @@ def create(
         operator = admin.operator_actor()
         try:
             user = accounts.create_user(
-                db.session,
+                current_session(),
                 services_of(app).passwords,
                 username=username,
                 email=email,
@@ -159,7 +159,7 @@ def create(
             user.is_support = support
             if support:
                 audit.record(
-                    db.session,
+                    current_session(),
                     OPERATOR,
                     "user.support_granted",
                     f"user:{user.subject}",
@@ -167,7 +167,7 @@ def create(
                 )
             admin.add_habilitations(operator, user, news)  # commits the account with them
         except (accounts.InvalidUserError, ConflictError, ValueError) as exc:
-            db.session.rollback()
+            current_session().rollback()
             fail(str(exc))
         if welcome:
             services_of(app).password_changes.send_welcome(user)
@@ -210,7 +210,7 @@ def end_habilitation(obj: Context, username: str, spec: str, as_json: bool) -> N
     app = obj.app
     with app.app_context():
         user = _user(username)
-        current = habilitations.valid_of(db.session, user)
+        current = habilitations.valid_of(current_session(), user)
         if spec.isdigit():
             matches = [h for h in current if h.id == int(spec)]
         else:
@@ -298,14 +298,14 @@ def import_(
     app = obj.app
     with app.app_context(), progress_bar(total) as progress:
         importer = account_import.AccountImport(
-            db.session, OPERATOR, password_formats.kind, source=path.name
+            current_session(), OPERATOR, password_formats.kind, source=path.name
         )
         try:
             report = importer.run(
                 account_import.read_lines(text, jsonl), dry_run=dry_run, progress=progress
             )
         finally:
-            db.session.rollback()  # what a failure left of its batch; committed batches stay
+            current_session().rollback()  # what a failure left of its batch; committed batches stay
     if refused_path is not None:
         refused_path.write_text(
             "".join(json.dumps(r.as_dict(), ensure_ascii=False) + "\n" for r in report.refused)
@@ -336,7 +336,7 @@ def import_(
 def list_(obj: Context, as_json: bool) -> None:
     """List accounts."""
     with obj.app.app_context():
-        rows = [describe(u) for u in accounts.list_users(db.session)]
+        rows = [describe(u) for u in accounts.list_users(current_session())]
     lines = [f"{r['username']:<24} {r['email']:<32} {r['subject']}" for r in rows]
     emit(rows, as_json, "\n".join(lines) or "no users")
 
@@ -362,12 +362,12 @@ def show(obj: Context, username: str, as_json: bool) -> None:
 def unblock(obj: Context, username: str) -> None:
     """Unblock an account blocked after failed passwords."""
     with obj.app.app_context():
-        user = accounts.get_by_username(db.session, username)
+        user = accounts.get_by_username(current_session(), username)
         if user is None:
             fail(f"no user {username!r}")
-        accounts.unblock(db.session, user, actor="operator")
-        db.session.commit()
-        services_of(obj.app).login.throttle.reset_account(username)
+        accounts.unblock(current_session(), user, actor="operator")
+        current_session().commit()
+        services_of(obj.app).throttle.reset_account(username)
     click.echo(f"unblocked {username}")
 
 
@@ -380,7 +380,7 @@ def reset_second_factor(obj: Context, username: str) -> None:
     The account's sessions and remembered browsers end; its next login asks an emailed code.
     """
     with obj.app.app_context():
-        user = accounts.get_by_username(db.session, username)
+        user = accounts.get_by_username(current_session(), username)
         if user is None:
             fail(f"no user {username!r}")
         removed = services_of(obj.app).apps.reset(user, actor="operator")

@@ -3,7 +3,7 @@
 import redis
 import sqlalchemy.exc
 
-from idp.storage.database import db
+from idp.storage.database import current_session, db
 
 #: what a lost connection to PostgreSQL or Redis raises (a bad query is not among them)
 UNAVAILABLE = (
@@ -13,4 +13,4 @@ UNAVAILABLE = (
     sqlalchemy.exc.InterfaceError,
 )
 
-__all__ = ["UNAVAILABLE", "db"]
+__all__ = ["UNAVAILABLE", "current_session", "db"]

@@ -1,8 +1,10 @@
 """The Flask-SQLAlchemy handle, with constraint names Alembic can rely on."""
 
+from typing import cast
+
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -20,3 +22,11 @@ class Base(DeclarativeBase):
 # expire_on_commit off: a request reads what it just wrote without reloading each object
 # (it halved the SELECTs of a password login; measured in bench/RESULTS.md).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def current_session() -> Session:
+    """This request's (or command's) session, as services are given it: Flask-SQLAlchemy's
+    scoped proxy, which forwards every ``Session`` method to the request's own and makes none
+    until one is used (the provider's unit of work relies on that). Typed as the ``Session``
+    it stands for, which type checkers cannot see through the proxy."""
+    return cast(Session, db.session)

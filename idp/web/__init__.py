@@ -6,6 +6,7 @@ from flask import Flask, abort, g, request
 from flask_babel import Babel, get_locale
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.routing import IntegerConverter, Map
+from werkzeug.wrappers import Response
 
 from idp.services import of as services_of
 from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc, telemetry
@@ -83,12 +84,12 @@ def form_action_policy(origins: set[str]) -> str:
     return CSP + "form-action 'self' " + " ".join(sorted(origins))
 
 
-def _security_headers(response):  # type: ignore[no-untyped-def]
+def _security_headers(response: Response) -> Response:
     """Baseline headers for every answer; pages are never cached or framed. A view's own
     value wins. (Werkzeug's ``setdefault`` and ``in`` raise a KeyError for every absent
     header: a measurable part of a small response.)"""
     headers = response.headers
-    wanted = BASELINE_HEADERS
+    wanted: tuple[tuple[str, str], ...] = BASELINE_HEADERS
     if response.mimetype == "text/html":
         wanted += PAGE_HEADERS
         settings = ctx().settings

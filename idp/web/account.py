@@ -11,16 +11,19 @@ from flask import (
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from idp.authn.app_enrolment import ReauthenticationError
+from idp.authn.captcha import Captchas
 from idp.authn.email_changes import EmailLinkInvalidError
 from idp.authn.password_changes import ResetLinkInvalidError
 from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.totp import TotpCodeError
 from idp.mail import MailDeliveryError
+from idp.storage.models import User
 from idp.web import errors
 from idp.web.context import clear_sid, ctx, current_sid, password_changes, services
 from idp.web.forms import (
@@ -49,13 +52,13 @@ WEAK_MESSAGES = {
 }
 
 
-def _captchas():  # type: ignore[no-untyped-def]
+def _captchas() -> Captchas:
     return services().captchas
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def forgot_password() -> Response | str | tuple[str, int]:
+def forgot_password() -> ResponseReturnValue:
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         if not _captchas().check(form.captcha_id.data, form.captcha.data):
@@ -87,18 +90,18 @@ def forgot_password() -> Response | str | tuple[str, int]:
 
 
 @bp.get("/captcha/<captcha_id>.png")
-def captcha_image(captcha_id: str) -> Response:
+def captcha_image(captcha_id: str) -> ResponseReturnValue:
     return _media(_captchas().image(captcha_id), "image/png")
 
 
 @bp.get("/captcha/<captcha_id>.wav")
-def captcha_audio(captcha_id: str) -> Response:
+def captcha_audio(captcha_id: str) -> ResponseReturnValue:
     return _media(_captchas().audio(captcha_id), "audio/wav")
 
 
 @bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def confirm_email(token: str) -> Response | str:
+def confirm_email(token: str) -> ResponseReturnValue:
     """The link mailed to a new address: a button (link scanners only GET), then done."""
     changes = services().email_changes
     try:
@@ -134,7 +137,7 @@ def _invalid_email_link() -> Response:
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def reset_password(token: str) -> Response | str | tuple[str, int]:
+def reset_password(token: str) -> ResponseReturnValue:
     try:
         user = password_changes().reset_target(token)
     except ResetLinkInvalidError:
@@ -165,7 +168,7 @@ def reset_password(token: str) -> Response | str | tuple[str, int]:
 
 
 @bp.get("/username/forgot")
-def forgot_username() -> str:
+def forgot_username() -> ResponseReturnValue:
     settings = ctx().settings
     return render_template(
         "forgot_username.html", email=settings.support_email, phone=settings.support_phone
@@ -173,7 +176,7 @@ def forgot_username() -> str:
 
 
 @bp.route("/account", methods=["GET", "POST"])
-def account() -> Response | str | tuple[str, int]:
+def account() -> ResponseReturnValue:
     user = services().security.signed_in_user(current_sid())
     if user is None:
         return redirect(url_for("authorize.login"))
@@ -195,10 +198,10 @@ def account() -> Response | str | tuple[str, int]:
             )
             clear_sid(response)
             return response
-    login = services().login
     devices = services().security.devices_of(user)
-    totp_enrolled = login.totp.is_enrolled(user)
-    recovery_left = login.totp.remaining_recovery_codes(user) if totp_enrolled else 0
+    totp = services().totp
+    totp_enrolled = totp.is_enrolled(user)
+    recovery_left = totp.remaining_recovery_codes(user) if totp_enrolled else 0
     return render_template(
         "account.html",
         own_habilitations=services().security.own_habilitations(user),
@@ -214,7 +217,7 @@ def account() -> Response | str | tuple[str, int]:
 
 
 @bp.get("/account/referents")
-def my_referents() -> str:
+def my_referents() -> ResponseReturnValue:
     """ "Mes référents": for each of my habilitations, the referents of its place."""
     user = _signed_in_user()
     rows = services().security.referents_for(user)
@@ -222,7 +225,7 @@ def my_referents() -> str:
 
 
 @bp.route("/account/totp", methods=["GET", "POST"])
-def enrol_totp() -> Response | str | tuple[str, int]:
+def enrol_totp() -> ResponseReturnValue:
     user = _signed_in_user()
     apps = services().apps
     replacing = apps.totp.is_enrolled(user)
@@ -260,7 +263,7 @@ def enrol_totp() -> Response | str | tuple[str, int]:
 
 
 @bp.post("/account/devices/revoke")
-def revoke_device() -> Response:
+def revoke_device() -> ResponseReturnValue:
     user = _signed_in_user()
     form = RevokeDeviceForm()
     if form.validate_on_submit() and form.device_id.data.isdigit():
@@ -269,7 +272,7 @@ def revoke_device() -> Response:
 
 
 @bp.post("/account/psc/unlink")
-def psc_unlink() -> Response:
+def psc_unlink() -> ResponseReturnValue:
     """Detach the national identifier: CPS / e-CPS logins stop finding this account."""
     user = _signed_in_user()
     if not PscUnlinkForm().validate_on_submit():
@@ -279,7 +282,7 @@ def psc_unlink() -> Response:
 
 
 @bp.post("/account/everywhere")
-def sign_out_everywhere() -> Response:
+def sign_out_everywhere() -> ResponseReturnValue:
     user = _signed_in_user()
     if not EverywhereForm().validate_on_submit():
         abort(400)
@@ -289,7 +292,7 @@ def sign_out_everywhere() -> Response:
     return response
 
 
-def _signed_in_user():  # type: ignore[no-untyped-def]
+def _signed_in_user() -> User:
     user = services().security.signed_in_user(current_sid())
     if user is None:
         abort(redirect(url_for("authorize.login")))

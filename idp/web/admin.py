@@ -10,19 +10,20 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from idp.accounts import habilitations
 from idp.accounts.administration import (
     EDITABLE,
     Actor,
+    Administration,
     NewHabilitation,
     PermissionDeniedError,
 )
@@ -38,7 +39,7 @@ errors.handle(bp, errors.html)
 PER_PAGE = 20
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _admin() -> Administration:
     return services().admin
 
 
@@ -50,7 +51,7 @@ def _actor() -> Actor:
 
 
 @bp.get("/accounts")
-def accounts() -> str:
+def accounts() -> ResponseReturnValue:
     actor = _actor()
     text = request.args.get("q", "")[:100]
     page = request.args.get("page", "1")
@@ -69,7 +70,7 @@ def accounts() -> str:
 
 
 @bp.route("/accounts/new", methods=["GET", "POST"])
-def new_account() -> Response | str | tuple[str, int]:
+def new_account() -> ResponseReturnValue:
     actor = _actor()
     form = NewAccountForm()
     _choices(form, actor)
@@ -85,7 +86,7 @@ def new_account() -> Response | str | tuple[str, int]:
 
 
 @bp.route("/accounts/<id:user_id>", methods=["GET", "POST"])
-def account(user_id: int) -> Response | str | tuple[str, int]:
+def account(user_id: int) -> ResponseReturnValue:
     actor = _actor()
     user = _admin().account(actor, user_id)
     form = AccountForm(obj=user)
@@ -105,7 +106,7 @@ def account(user_id: int) -> Response | str | tuple[str, int]:
 
 
 @bp.post("/accounts/<id:user_id>/habilitations")
-def add_habilitation(user_id: int) -> Response | tuple[str, int]:
+def add_habilitation(user_id: int) -> ResponseReturnValue:
     actor = _actor()
     user = _admin().account(actor, user_id)
     form = AddHabilitationForm()
@@ -121,7 +122,7 @@ def add_habilitation(user_id: int) -> Response | tuple[str, int]:
 
 
 @bp.post("/habilitations/<id:habilitation_id>/end")
-def end_habilitation(habilitation_id: int) -> Response:
+def end_habilitation(habilitation_id: int) -> ResponseReturnValue:
     actor = _actor()
     _require_action()
     _admin().end_habilitation(actor, habilitation_id)
@@ -129,7 +130,7 @@ def end_habilitation(habilitation_id: int) -> Response:
 
 
 @bp.post("/habilitations/<id:habilitation_id>/mails")
-def toggle_mails(habilitation_id: int) -> Response:
+def toggle_mails(habilitation_id: int) -> ResponseReturnValue:
     actor = _actor()
     _require_action()
     _admin().set_receives_mails(actor, habilitation_id, request.form.get("value") == "1")
@@ -137,7 +138,7 @@ def toggle_mails(habilitation_id: int) -> Response:
 
 
 @bp.post("/accounts/<id:user_id>/<any(block, unblock, deactivate, reactivate):action>")
-def change_state(user_id: int, action: str) -> Response:
+def change_state(user_id: int, action: str) -> ResponseReturnValue:
     actor = _actor()
     _require_action()
     user = _admin().account(actor, user_id)
@@ -149,7 +150,7 @@ def change_state(user_id: int, action: str) -> Response:
 
 
 @bp.post("/accounts/<id:user_id>/second-factor/reset")
-def reset_second_factor(user_id: int) -> Response:
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
     """Support removes an authenticator app its owner lost (audited, mailed)."""
     actor = _actor()
     _require_action()
@@ -220,7 +221,7 @@ def _require_action() -> None:
 
 def _message(error: Exception) -> str:
     if isinstance(error, ConflictError):
-        return _("Ce nom d'utilisateur est déjà pris.")
+        return str(_("Ce nom d'utilisateur est déjà pris."))
     if isinstance(error, InvalidUserError):
-        return _("Valeur invalide : %(field)s.", field=error.field)
-    return _("La date de fin précède la date de début.")
+        return str(_("Valeur invalide : %(field)s.", field=error.field))
+    return str(_("La date de fin précède la date de début."))

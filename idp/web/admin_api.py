@@ -11,10 +11,11 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import users
-from idp.accounts.administration import Actor, NewHabilitation
+from idp.accounts.administration import Actor, Administration, NewHabilitation
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.errors import ConflictError
 from idp.storage.models import Habilitation, User
@@ -54,12 +55,12 @@ def _api_error(error: ApiError) -> Response:
 
 
 @bp.get("/openapi.json")
-def openapi() -> Response:
+def openapi() -> ResponseReturnValue:
     return jsonify(admin_openapi.document(ctx().issuer))
 
 
 @bp.get("/accounts")
-def search() -> Response:
+def search() -> ResponseReturnValue:
     actor = _actor()
     text = request.args.get("q", "")[:100]
     page = request.args.get("page", "1")
@@ -70,7 +71,7 @@ def search() -> Response:
 
 
 @bp.post("/accounts")
-def create() -> tuple[Response, int]:
+def create() -> ResponseReturnValue:
     actor = _actor()
     body = _body("new")
     fields = {k: v for k, v in body.items() if k not in ("habilitation", "send_mail")}
@@ -89,13 +90,13 @@ def create() -> tuple[Response, int]:
 
 
 @bp.get("/accounts/<username>")
-def read(username: str) -> Response:
+def read(username: str) -> ResponseReturnValue:
     actor = _actor()
     return jsonify(_account(actor, _managed(actor, username)))
 
 
 @bp.patch("/accounts/<username>")
-def update(username: str) -> Response:
+def update(username: str) -> ResponseReturnValue:
     actor = _actor()
     user = _managed(actor, username)
     try:
@@ -108,7 +109,7 @@ def update(username: str) -> Response:
 
 
 @bp.post("/accounts/<username>/state")
-def state(username: str) -> Response:
+def state(username: str) -> ResponseReturnValue:
     actor = _actor()
     user = _managed(actor, username)
     body = _body("state")
@@ -120,7 +121,7 @@ def state(username: str) -> Response:
 
 
 @bp.post("/accounts/<username>/habilitations")
-def add_habilitation(username: str) -> tuple[Response, int]:
+def add_habilitation(username: str) -> ResponseReturnValue:
     actor = _actor()
     user = _managed(actor, username)
     try:
@@ -131,12 +132,12 @@ def add_habilitation(username: str) -> tuple[Response, int]:
 
 
 @bp.delete("/habilitations/<id:habilitation_id>")
-def end_habilitation(habilitation_id: int) -> tuple[str, int]:
+def end_habilitation(habilitation_id: int) -> ResponseReturnValue:
     _admin().end_habilitation(_actor(), habilitation_id)
     return "", 204
 
 
-def _admin():  # type: ignore[no-untyped-def]
+def _admin() -> Administration:
     return services().admin
 
 
@@ -174,7 +175,8 @@ def _body(schema: str) -> dict[str, Any]:
     if errors:
         where = "/".join(str(p) for p in errors[0].path) or "body"
         raise ApiError(400, "invalid_request", f"{where}: {errors[0].message}"[:300])
-    return body
+    checked: dict[str, Any] = body  # the schema's root is an object
+    return checked
 
 
 def _new_habilitation(data: dict[str, Any]) -> NewHabilitation:
@@ -192,8 +194,10 @@ def _new_habilitation(data: dict[str, Any]) -> NewHabilitation:
 
 
 def _date(value: str | None) -> date | None:
+    if not value:
+        return None
     try:
-        return date.fromisoformat(value) if value else None
+        return date.fromisoformat(value)
     except ValueError as exc:
         raise ApiError(400, "invalid_request", f"not a date: {value[:20]}") from exc
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     g,
     redirect,
@@ -15,8 +15,11 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from werkzeug.wrappers import Response as WsgiResponse
 
+from idp.authn.login import LoginStep
 from idp.authn.otp import (
     Challenge,
     ChallengeExpiredError,
@@ -37,6 +40,7 @@ from idp.web.context import (
     password_changes,
     password_login,
     provider,
+    services,
 )
 from idp.web.forms import (
     AppCodeForm,
@@ -55,6 +59,7 @@ from idp.web.login_journey import (
     forget_link_unless_confirmed,
     param,
     params,
+    required_pending,
 )
 
 bp = Blueprint("authorize", __name__)
@@ -65,22 +70,23 @@ APP_CHALLENGE_KEY = "app_challenge"
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
-def authorize_endpoint() -> Response:
+def authorize_endpoint() -> ResponseReturnValue:
     g.ui_locales = request.values.get("ui_locales", "")
-    params = list(request.values.items(multi=True))
+    # werkzeug's stub types items(multi=True) as lists of values: it yields (name, value)
+    params = cast(list[tuple[str, str]], list(request.values.items(multi=True)))
     return follow(provider().authorize(params, current_sid()))
 
 
 @bp.get("/authorize/resume")
-def resume() -> Response:
-    pending = bound_pending(request.args.get("request"))
+def resume() -> ResponseReturnValue:
+    pending = required_pending(request.args.get("request"))
     return follow(provider().authorize(params(pending), current_sid(), pending))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def login() -> Response | str:
-    pending = bound_pending(request.values.get("request"), required=False)
+def login() -> ResponseReturnValue:
+    pending = bound_pending(request.values.get("request"))
     form = LoginForm()
     if request.method == "GET" and pending is not None:
         form.username.data = pending.param("login_hint") or ""
@@ -119,9 +125,9 @@ def login() -> Response | str:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def code() -> Response | str:
-    pending = bound_pending(request.values.get("request"), required=False)
-    challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
+def code() -> ResponseReturnValue:
+    pending = bound_pending(request.values.get("request"))
+    challenge = services().otp.get(session.get(CHALLENGE_KEY))
     if challenge is None:
         return _restart(pending)
     form = OtpForm()
@@ -134,8 +140,8 @@ def code() -> Response | str:
 
 @bp.route("/login/app", methods=["GET", "POST"])
 @limiter.limit(login_limit, methods=["POST"])
-def app_code() -> Response | str | tuple[str, int]:
-    pending = bound_pending(request.values.get("request"), required=False)
+def app_code() -> ResponseReturnValue:
+    pending = bound_pending(request.values.get("request"))
     challenge_id = session.get(APP_CHALLENGE_KEY)
     if not password_login().app_challenge_exists(challenge_id):
         return _restart(pending)
@@ -152,13 +158,13 @@ def app_code() -> Response | str | tuple[str, int]:
 
 @bp.post("/login/code/resend")
 @limiter.limit(resend_limit)
-def resend() -> Response | str:
-    pending = bound_pending(request.values.get("request"), required=False)
+def resend() -> ResponseReturnValue:
+    pending = bound_pending(request.values.get("request"))
     if not ResendForm().validate_on_submit():
         abort(400)
     message = ""
     try:
-        sent = password_login().otp.resend(session.get(CHALLENGE_KEY))
+        sent = services().otp.resend(session.get(CHALLENGE_KEY))
         message = _("Un nouveau code a été envoyé.") if sent.delivered else ""
     except ChallengeExpiredError:
         return _restart(pending)
@@ -166,7 +172,7 @@ def resend() -> Response | str:
         message = _("Patientez %(s)d secondes avant de demander un nouveau code.", s=error.wait)
     except ResendLimitError:
         message = _("Trop de codes ont été envoyés. Reconnectez-vous dans quelques minutes.")
-    challenge = password_login().otp.get(session.get(CHALLENGE_KEY))
+    challenge = services().otp.get(session.get(CHALLENGE_KEY))
     if challenge is None:
         return _restart(pending)
     return _code_page(OtpForm(formdata=None), challenge, pending, message=message)
@@ -193,16 +199,16 @@ def _code_page(
 
 
 @bp.post("/charter")
-def charter() -> Response:
-    pending = bound_pending(request.form.get("request_id"))
+def charter() -> ResponseReturnValue:
+    pending = required_pending(request.form.get("request_id"))
     if CharterForm().validate_on_submit():
         provider().accept_charter(current_sid())
     return follow(provider().authorize(params(pending), current_sid(), pending))
 
 
 @bp.route("/consent", methods=["GET", "POST"])
-def consent() -> Response | str:
-    pending = bound_pending(request.values.get("request_id") or request.args.get("request"))
+def consent() -> ResponseReturnValue:
+    pending = required_pending(request.values.get("request_id") or request.args.get("request"))
     form = ConsentForm()
     if form.validate_on_submit():
         allowed = bool(form.allow.data)
@@ -214,8 +220,12 @@ def consent() -> Response | str:
 
 
 def _submit_code(
-    form: Any, complete: Any, challenge_id: str, key: str, pending: PendingRequest | None
-) -> Response | None:
+    form: Any,
+    complete: Callable[[str | None, str, str], LoginStep],
+    challenge_id: str | None,
+    key: str,
+    pending: PendingRequest | None,
+) -> WsgiResponse | None:
     """Post an email or app code; the response to send, or None to show the form again."""
     try:
         step = complete(challenge_id, form.otp.data, request.headers.get("User-Agent", ""))
@@ -230,7 +240,7 @@ def _submit_code(
     return finish_login(step, pending)
 
 
-def _restart(pending: PendingRequest | None) -> Response:
+def _restart(pending: PendingRequest | None) -> WsgiResponse:
     """The code step cannot go on (expired, used, too many tries): back to the password."""
     session.pop(CHALLENGE_KEY, None)
     target = url_for("authorize.login", request=pending.id if pending else None, expired=1)

@@ -20,6 +20,7 @@ from flask import Blueprint, Flask, Response, current_app, jsonify, render_templ
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.wrappers import Response as WsgiResponse
 
 from idp.errors import IdpError
 from idp.storage import UNAVAILABLE, db
@@ -61,7 +62,7 @@ def register(app: Flask) -> None:
         app.register_error_handler(kind, partial(_by_owner, answer))
 
 
-def _by_owner(answer: Callable[[Render, Any], Response], error: Exception) -> Response:
+def _by_owner(answer: Callable[[Render, Any], WsgiResponse], error: Exception) -> WsgiResponse:
     return answer(_owner(), error)
 
 
@@ -73,7 +74,7 @@ def _owner() -> Render:
     if name is None and isinstance(routing, MethodNotAllowed) and routing.valid_methods:
         adapter = current_app.url_map.bind_to_environ(request.environ)
         try:
-            endpoint, _args = adapter.match(method=routing.valid_methods[0])
+            endpoint, _args = adapter.match(method=next(iter(routing.valid_methods)))
         except HTTPException:
             endpoint = ""
         name = str(endpoint).rpartition(".")[0]
@@ -102,8 +103,8 @@ def _protocol_error(render: Render, error: OAuth2Error) -> Response:
     return render(error.error or "invalid_request", error.get_error_description() or "", status)
 
 
-def _http_error(render: Render, error: HTTPException) -> Response:
-    if error.response is not None:
+def _http_error(render: Render, error: HTTPException) -> WsgiResponse:
+    if isinstance(error.response, WsgiResponse):  # abort(redirect(...)): the answer itself
         return error.response
     status = error.code or 500
     code = "invalid_request" if status < 500 else "server_error"
@@ -148,7 +149,7 @@ def _unexpected(render: Render, error: Exception) -> Response:
 
 
 #: what each kind of error gets; Flask picks the handler of its nearest class
-_ANSWERS: tuple[tuple[type[Exception], Callable[[Render, Any], Response]], ...] = (
+_ANSWERS: tuple[tuple[type[Exception], Callable[[Render, Any], WsgiResponse]], ...] = (
     *((outage, _storage_unavailable) for outage in UNAVAILABLE),
     (IdpError, _domain_error),
     (OAuth2Error, _protocol_error),

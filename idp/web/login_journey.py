@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from flask import (
-    Response,
     g,
     redirect,
     render_template,
@@ -16,6 +15,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.wrappers import Response
 
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.authn.context import AMR_OTP
@@ -54,6 +54,8 @@ def federation() -> PscFederation | None:
 def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
     """A login is done: swap the browser's session and go on with the pending request."""
     step = link_after_password(step)
+    if step.session is None:
+        raise ValueError("finish_login needs a finished login")
     provider().ctx.sessions.end(current_sid())
     renew_browser_session()
     if pending is not None:
@@ -81,12 +83,15 @@ def renew_browser_session() -> None:
         session["pending"] = bound
 
 
-def follow(outcome: Outcome) -> Response:
+def follow(outcome: Outcome) -> Response | str:
     if outcome.kind == "respond":
-        return outcome.response
-    if outcome.kind == "error_page":
+        response: Response = outcome.response
+        return response
+    if outcome.error is not None:  # an error page: the client cannot be redirected to
         raise outcome.error
     pending = outcome.pending
+    if pending is None:  # every other outcome carries the request it continues
+        raise RequestExpiredError("")
     bind(pending)
     if outcome.kind == "login":
         if federation() is not None and provider().authorization.wants_psc(pending):
@@ -115,12 +120,19 @@ def bind(pending: PendingRequest) -> None:
     session["pending"] = (bound + [pending.id])[-MAX_PENDING_PER_BROWSER:]
 
 
-def bound_pending(pending_id: str | None, required: bool = True) -> PendingRequest | None:
+def required_pending(pending_id: str | None) -> PendingRequest:
+    """The pending request this step continues; the expired-request page without it."""
+    pending = bound_pending(pending_id)
+    if pending is None:
+        raise RequestExpiredError(pending_id or "")
+    return pending
+
+
+def bound_pending(pending_id: str | None) -> PendingRequest | None:
+    """The pending request of this browser named ``pending_id``, if it is still there."""
     pending = None
     if pending_id and pending_id in session.get("pending", []):
         pending = provider().authorization.get_pending(pending_id)
-    if pending is None and required:
-        raise RequestExpiredError(pending_id or "")
     if pending is not None:
         g.ui_locales = pending.param("ui_locales") or ""
         allow_form_target(pending.param("redirect_uri"))

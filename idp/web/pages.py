@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from idp.web import errors
 from idp.web.context import (
@@ -33,13 +34,13 @@ LOGOUT_PARAMS = (
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> ResponseReturnValue:
     user = services().security.signed_in_user(current_sid())
     return render_template("home.html", user=user, form=LogoutForm())
 
 
 @bp.route("/logout", methods=["GET", "POST"])
-def logout() -> Response | str:
+def logout() -> ResponseReturnValue:
     validated = provider().validate_end_session()  # an OAuth2Error is the error page
     form = LogoutForm()
     allow_form_target(validated.redirect_uri)
@@ -47,15 +48,14 @@ def logout() -> Response | str:
         params = {k: request.values[k] for k in LOGOUT_PARAMS if k in request.values}
         return render_template("logout_confirm.html", form=form, params=params)
     sso = ctx().sessions.get(current_sid())
-    response = provider().end_session(validated, current_sid())
-    if response is None:
-        response = redirect(url_for("pages.logged_out"))
+    ended = provider().end_session(validated, current_sid())
+    response = ended if ended is not None else redirect(url_for("pages.logged_out"))
     clear_sid(response)
     return through_psc_logout(sso, response)
 
 
 @bp.get("/logged-out")
-def logged_out() -> str:
+def logged_out() -> ResponseReturnValue:
     return render_template("logged_out.html")
 
 
@@ -76,7 +76,7 @@ def local_path(target: str) -> str | None:
 
 
 @bp.get("/lang/<code>")
-def choose_language(code: str) -> Response:
+def choose_language(code: str) -> ResponseReturnValue:
     target = local_path(request.args.get("next", "")) or url_for("pages.home")
     response = redirect(target)
     if code in ctx().settings.supported_locales:

@@ -10,6 +10,8 @@ import base64
 
 from authlib.oauth2.rfc6749 import InvalidClientError, InvalidRequestError
 from flask import Blueprint, Response, jsonify, request
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WsgiResponse
 
 from idp.web import errors
 from idp.web.context import provider
@@ -19,7 +21,7 @@ errors.handle(bp, errors.json)
 
 
 @bp.get("/health")
-def health() -> Response:
+def health() -> ResponseReturnValue:
     """Liveness for load balancers: the process answers (touches nothing else)."""
     response = jsonify(status="ok")
     response.headers["Cache-Control"] = "no-store"
@@ -27,7 +29,7 @@ def health() -> Response:
 
 
 @bp.get("/health/ready")
-def ready() -> Response:
+def ready() -> ResponseReturnValue:
     """Readiness: the database and the ephemeral store answer."""
     problems = provider().readiness_problems()
     response = jsonify(status="ok" if not problems else "unavailable", problems=problems)
@@ -38,18 +40,18 @@ def ready() -> Response:
 
 @bp.get("/.well-known/openid-configuration")
 @bp.get("/.well-known/oauth-authorization-server")
-def discovery() -> Response:
+def discovery() -> ResponseReturnValue:
     body, etag = provider().discovery_document()
     return _cacheable(body, etag, "application/json", 3600)
 
 
 @bp.get("/jwks.json")
-def jwks() -> Response:
+def jwks() -> ResponseReturnValue:
     body, etag = provider().jwks_document()
     return _cacheable(body, etag, "application/jwk-set+json", provider().ctx.settings.jwks_max_age)
 
 
-def _cacheable(body: str, etag: str, mimetype: str, max_age: int) -> Response:
+def _cacheable(body: str, etag: str, mimetype: str, max_age: int) -> WsgiResponse:
     """Public documents: cached by browsers and RPs (max-age, ETag), readable cross-origin."""
     response = Response(body, mimetype=mimetype)
     response.set_etag(etag)
@@ -59,22 +61,22 @@ def _cacheable(body: str, etag: str, mimetype: str, max_age: int) -> Response:
 
 
 @bp.post("/token")
-def token() -> Response:
+def token() -> ResponseReturnValue:
     return _once_each() or provider().token()
 
 
 @bp.post("/introspect")
-def introspect() -> Response:
+def introspect() -> ResponseReturnValue:
     return _once_each() or provider().introspect()
 
 
 @bp.post("/revoke")
-def revoke() -> Response:
+def revoke() -> ResponseReturnValue:
     return _once_each() or provider().revoke()
 
 
 @bp.route("/userinfo", methods=["GET", "POST"])
-def userinfo() -> Response:
+def userinfo() -> ResponseReturnValue:
     response = provider().userinfo()
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response

@@ -21,6 +21,8 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
+from werkzeug.wrappers import Response as WsgiResponse
 
 from idp.accounts.eligibility import NotEligibleError
 from idp.authn.login import LoginStep
@@ -54,9 +56,9 @@ def _federation() -> PscFederation:
 
 @bp.get("/start")
 @limiter.limit(login_limit)
-def start() -> Response:
+def start() -> ResponseReturnValue:
     """Both buttons land here; PSC's own page then offers the card or the app."""
-    pending = bound_pending(request.args.get("request"), required=False)
+    pending = bound_pending(request.args.get("request"))
     try:
         state, url = _federation().start(_callback_url(), pending.id if pending else None)
     except PscError as error:
@@ -67,7 +69,7 @@ def start() -> Response:
 
 @bp.get("/callback")
 @limiter.limit(login_limit)
-def callback() -> Response:
+def callback() -> ResponseReturnValue:
     fed = _federation()
     args = {k: v for k, v in request.args.items() if isinstance(v, str)}
     try:
@@ -87,9 +89,9 @@ def callback() -> Response:
 
 
 @bp.get("/link")
-def link() -> Response | str:
+def link() -> ResponseReturnValue:
     """ "Rattachement": sign in once with the password to bind this identity to the account."""
-    pending = bound_pending(request.args.get("request"), required=False)
+    pending = bound_pending(request.args.get("request"))
     identity = _federation().held_identity(session.get(LINK_KEY))
     if identity is None:
         return _failed(PscError("identity held for linking expired"), None)
@@ -105,7 +107,7 @@ def link() -> Response | str:
 
 
 @bp.get("/logged-out")
-def logged_out() -> Response:
+def logged_out() -> ResponseReturnValue:
     """Back from PSC's logout; PSC may drop the ``state``, which is tolerated."""
     saved = session.pop(LOGOUT_KEY, None) or {}
     returned = request.args.get("state")
@@ -115,7 +117,7 @@ def logged_out() -> Response:
     return redirect(saved.get("next") or url_for("pages.logged_out"))
 
 
-def through_psc_logout(sso: SsoSession | None, response: Response) -> Response:
+def through_psc_logout(sso: SsoSession | None, response: WsgiResponse) -> WsgiResponse:
     """After our logout: end PSC's browser session too when this one came from PSC, then
     continue to where ``response`` was going."""
     fed = federation()
@@ -141,7 +143,7 @@ def _callback_url() -> str:
 
 
 def _pending(pending_id: str | None) -> Any:
-    return bound_pending(pending_id, required=False) if pending_id else None
+    return bound_pending(pending_id) if pending_id else None
 
 
 def _failed(error: PscError, pending_id: str | None) -> Response:

@@ -19,6 +19,8 @@ class Response(FlaskResponse):
         try:
             body = b"".join(app_iter)
         finally:
-            app_iter.close()
+            close = getattr(app_iter, "close", None)  # WSGI: close it if it can be closed
+            if close is not None:
+                close()
         start_response(status, headers)
         return [body]

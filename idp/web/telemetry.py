@@ -15,8 +15,10 @@ import logging
 import re
 import time
 import uuid
+from typing import Any
 
 from flask import Blueprint, Flask, Response, abort, g, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from idp import clock, metrics
@@ -85,12 +87,12 @@ def _outcome(response: Response) -> str:
     if response.is_json and response.content_length and response.content_length < 4096:
         body = response.get_json(silent=True)
         if isinstance(body, dict) and isinstance(body.get("error"), str):
-            return body["error"][:40]
+            return str(body["error"])[:40]
     return "client_error" if response.status_code < 500 else "server_error"
 
 
 @bp.route("/metrics")
-def scrape() -> Response:
+def scrape() -> ResponseReturnValue:
     token = ctx().settings.metrics_token
     if not token:
         abort(404)
@@ -105,7 +107,7 @@ def scrape() -> Response:
     return Response(body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"})
 
 
-def _database_state() -> dict:
+def _database_state() -> dict[str, Any]:
     state = {
         "deliveries": services().backchannel.counts(),
         "keys": services().keys.published_ages(),

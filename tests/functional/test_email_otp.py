@@ -146,7 +146,7 @@ class TestMailServerDown:
         body = page.get_data(as_text=True)
         assert page.status_code == 200 and "pas pu être envoyé" in body
         server = SmtpServer()
-        services_of(app).login.otp._mailer.port = server.port  # the server comes back
+        services_of(app).otp._mailer.port = server.port  # the server comes back
         server.start()
         try:
             retry = rp.client.post("/login/code/resend", data={"csrf_token": csrf_token(body)})

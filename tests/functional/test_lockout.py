@@ -137,7 +137,7 @@ class TestBlockEndsDevicesAndSessions:
     def test_blocking_revokes_remembered_devices(self, app, client, make, rp):
         user = make.user("gaspard")
         rp.sign_in("gaspard")
-        assert services_of(app).login.devices.list_for(db.session, user)
+        assert services_of(app).devices.list_for(db.session, user)
         for _ in range(2):
             attempt(client, "gaspard", "wrong password!", "10.1.1.1")
-        assert services_of(app).login.devices.list_for(db.session, user) == []
+        assert services_of(app).devices.list_for(db.session, user) == []

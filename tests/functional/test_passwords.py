@@ -182,7 +182,7 @@ def test_password_change_ends_sessions_grants_and_devices(app, client, make, rp)
     assert rp.introspect(tokens["access_token"])["active"] is False
     assert rp.refresh(tokens["refresh_token"]).get_json()["error"] == "invalid_grant"
     assert query(rp.start(rp.request(prompt="none")).location)["error"] == "login_required"
-    devices = services_of(app).login.devices.list_for(db.session, user)
+    devices = services_of(app).devices.list_for(db.session, user)
     assert devices == []
 
 
@@ -215,7 +215,7 @@ def test_device_revoked_from_account_page(app, client, make, rp):
     client.post(
         "/account/devices/revoke", data={"csrf_token": csrf_token(page), "device_id": device_id}
     )
-    assert services_of(app).login.devices.list_for(db.session, user) == []
+    assert services_of(app).devices.list_for(db.session, user) == []
 
 
 def test_sign_out_everywhere(client, make, rp, app):

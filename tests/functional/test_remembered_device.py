@@ -80,7 +80,7 @@ def test_revoked_device_asks_code_again(rp, make, app):
     user = make.user("gil")
     rp.sign_in("gil")
     logout(rp.client)
-    services_of(app).login.devices.revoke_all(db.session, user)
+    services_of(app).devices.revoke_all(db.session, user)
     db.session.commit()
     _, response = rp.password_step("gil")
     assert "/login/code" in response.location

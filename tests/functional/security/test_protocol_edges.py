@@ -75,7 +75,7 @@ def test_l4_a_client_granted_introspection_sees_every_token(client, rp, make):
 
 
 def test_l7_concurrent_failures_all_count(app):
-    throttle = services_of(app).login.throttle
+    throttle = services_of(app).throttle
     barrier = threading.Barrier(8)
 
     def fail() -> None:
