@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -50,18 +50,19 @@ REQUESTS = Histogram(
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def outcomes(
     counter: Counter, method: str, errors: dict[type[BaseException], str]
-) -> Callable[[F], F]:
+) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Count each call of the decorated function: "success" when it returns, the outcome
     its exception maps to (first match) when it raises, "error" otherwise."""
 
-    def decorate(function: F) -> F:
+    def decorate(function: Callable[P, R]) -> Callable[P, R]:
         @wraps(function)
-        def counted(*args: Any, **kwargs: Any) -> Any:
+        def counted(*args: P.args, **kwargs: P.kwargs) -> R:
             try:
                 result = function(*args, **kwargs)
             except BaseException as error:
@@ -73,7 +74,7 @@ def outcomes(
             counter.labels(method, "success").inc()
             return result
 
-        return counted  # type: ignore[return-value]
+        return counted
 
     return decorate
 
@@ -112,7 +113,8 @@ def exposition(database: DatabaseGauges) -> tuple[bytes, str]:
     """The text a scrape returns: every process's counters, and the database gauges."""
     registry = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        multiprocess.MultiProcessCollector(registry)
+        # prometheus-client leaves this constructor unannotated
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         from prometheus_client import REGISTRY
 

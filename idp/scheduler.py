@@ -109,6 +109,8 @@ def run_once(app: Flask, job: Job, now: float | None = None) -> str:
             log.exception("job %s slot %s failed", job.name, slot)
             details, outcome = {"error": type(error).__name__}, "failed"
         record = session.get(JobRun, (job.name, slot))
+        if record is None:  # claimed above in this session: it cannot be gone
+            raise RuntimeError(f"job {job.name} slot {slot}: claim row missing")
         record.finished_at = datetime.now(UTC)
         record.outcome = outcome
         record.details = {**details, "seconds": round(time.monotonic() - started, 3)}

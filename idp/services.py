@@ -91,7 +91,8 @@ class Services:
 
 def of(app: Flask) -> Services:
     """The services of an application made by ``idp.create_app``."""
-    return app.extensions[EXTENSION]
+    services: Services = app.extensions[EXTENSION]
+    return services
 
 
 def build_services(settings: Settings, store: EphemeralStore) -> Services:

@@ -65,7 +65,10 @@ def build() -> Any:
     settings hold them: some servers (granian) copy it into every request's WSGI environ."""
     log_redaction.install()  # in each worker: granian logs access from the worker process
     application = create_app()
-    application.wsgi_app = TrustedProxy(application.wsgi_app, trusted_addresses())
+    # Flask's documented way to put a middleware in front (mypy sees a method replaced)
+    application.wsgi_app = TrustedProxy(  # type: ignore[method-assign]
+        application.wsgi_app, trusted_addresses()
+    )
     for name in SECRET_VARIABLES:
         os.environ.pop(name, None)
     return application

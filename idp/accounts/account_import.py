@@ -75,7 +75,7 @@ def read_lines(text: str, jsonl: bool) -> Iterator[Line]:
                 continue
             try:
                 values = json.loads(raw) if len(raw) <= MAX_LINE else None
-            except ValueError as error:
+            except json.JSONDecodeError as error:
                 yield Line(number, None, f"not JSON ({error.msg})")
                 continue
             if not isinstance(values, dict):
@@ -173,11 +173,13 @@ class AccountImport:
 
     def _check(self, line: Line) -> Accepted | None:
         if line.values is None:
-            return self._refuse(line.number, line.error or "unreadable")
+            self._refuse(line.number, line.error or "unreadable")
+            return None
         values = line.values
         unknown = set(values) - COLUMNS
         if unknown:
-            return self._refuse(line.number, f"unknown column(s) {', '.join(sorted(unknown))}")
+            self._refuse(line.number, f"unknown column(s) {', '.join(sorted(unknown))}")
+            return None
         try:
             username = _text(values, "username", 150)
             email = _text(values, "email", 254)
@@ -209,7 +211,8 @@ class AccountImport:
                 "created_by": self._actor,
             }
         except (ValueError, habilitation_specs.HabilitationSpecError) as error:
-            return self._refuse(line.number, str(error))
+            self._refuse(line.number, str(error))
+            return None
         if account["password_hash"] is None:
             self.without_password += 1
         self.report.created.append(username)
@@ -217,7 +220,6 @@ class AccountImport:
 
     def _refuse(self, number: int, reason: str) -> None:
         self.report.refused.append(Refusal(number, reason))
-        return None
 
     def _write(
         self, batch: list[tuple[dict[str, Any], list[dict[str, Any]]]], dry_run: bool

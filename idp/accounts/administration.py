@@ -266,7 +266,9 @@ class Administration:
     def actor_for_subject(self, subject: str) -> Actor | None:
         """The acting person of an access token, if the account may still use tokens."""
         user = users.get_by_subject(self._db_session(), subject)
-        return self.actor(user) if eligibility.may_hold_tokens(self._db_session(), user) else None
+        if user is None or not eligibility.may_hold_tokens(self._db_session(), user):
+            return None
+        return self.actor(user)
 
     def account_by_username(self, actor: Actor, username: str) -> User:
         if not actor.may_administer:
@@ -454,10 +456,7 @@ class Administration:
 
     def end_habilitation(self, actor: Actor, habilitation_id: int) -> None:
         session = self._db_session()
-        habilitation = session.get(Habilitation, habilitation_id)
-        if habilitation is None:
-            raise NotFoundError("no such habilitation")
-        owner = session.get(User, habilitation.user_id)
+        habilitation, owner = self._habilitation(session, habilitation_id)
         if habilitation.profile.is_referent and not actor.is_support:
             self._refuse(actor, owner, "not_support")
         self.require_place(actor, habilitation.establishment_id, owner)
@@ -465,30 +464,35 @@ class Administration:
         if habilitation.ended_at is None:
             habilitation.ended_at = clock.utcnow()
             habilitation.ended_by = actor.username
-            user = session.get(User, habilitation.user_id)
             self._audit(
                 actor,
-                user,
+                owner,
                 "habilitation.ended",
                 f"Suppression de l'habilitation {habilitation.profile.label} "
                 f"({habilitation.establishment.name})",
             )
             session.commit()
-            if habilitations.has_ended_all(session, user):
-                self._end_access(user)  # no valid habilitation left: sessions and tokens end now
+            if habilitations.has_ended_all(session, owner):
+                self._end_access(owner)  # no valid habilitation left: sessions and tokens end now
+
+    @staticmethod
+    def _habilitation(session: Session, habilitation_id: int) -> tuple[Habilitation, User]:
+        """A habilitation and its account, or NotFoundError."""
+        habilitation = session.get(Habilitation, habilitation_id)
+        owner = session.get(User, habilitation.user_id) if habilitation is not None else None
+        if habilitation is None or owner is None:
+            raise NotFoundError("no such habilitation")
+        return habilitation, owner
 
     def set_receives_mails(self, actor: Actor, habilitation_id: int, value: bool) -> None:
         session = self._db_session()
-        habilitation = session.get(Habilitation, habilitation_id)
-        if habilitation is None:
-            raise NotFoundError("no such habilitation")
-        owner = session.get(User, habilitation.user_id)
+        habilitation, owner = self._habilitation(session, habilitation_id)
         self.require_place(actor, habilitation.establishment_id, owner)
         self.require_manage(actor, owner)
         habilitation.receives_mails = value
         self._audit(
             actor,
-            session.get(User, habilitation.user_id),
+            owner,
             "habilitation.mails",
             "MAJ de l'utilisateur, réception des notifications.",
         )

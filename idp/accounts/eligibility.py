@@ -83,4 +83,6 @@ def may_hold_tokens_by_rows(is_active: bool, periods: Sequence[Any], today: date
     """The same rule on columns already read (the token-holder query reads them with the
     refresh token, in one round trip): ``periods`` are the habilitations' (valid_from,
     valid_to, ended_at)."""
-    return is_active and (not periods or any(valid_period(*period, today) for period in periods))
+    return is_active and (
+        not periods or any(valid_period(start, end, ended, today) for start, end, ended in periods)
+    )

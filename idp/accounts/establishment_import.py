@@ -8,6 +8,8 @@ audited, as the operator's.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
@@ -65,11 +67,11 @@ def import_extract(
     return report
 
 
-def _columns() -> list:
+def _columns() -> list[Any]:
     return [getattr(Establishment, name) for name in COMPARED]
 
 
-def _event(actor: str, action: str, number: str, details: dict) -> dict:
+def _event(actor: str, action: str, number: str, details: dict[str, Any]) -> dict[str, Any]:
     return {
         "at": utcnow(),
         "actor": actor,

@@ -21,17 +21,26 @@ def today() -> date:
 
 
 def of_user(session: Session, user: User) -> list[Habilitation]:
+    return of_account(session, user.id)
+
+
+def of_account(session: Session, user_id: int) -> list[Habilitation]:
+    """An account's habilitations, current first, by its id (a token holder has no object)."""
     return (
         session.query(Habilitation)
-        .filter_by(user_id=user.id)
+        .filter_by(user_id=user_id)
         .order_by(Habilitation.ended_at.is_not(None), Habilitation.valid_from.desc())
         .all()
     )
 
 
 def valid_of(session: Session, user: User, on: date | None = None) -> list[Habilitation]:
+    return valid_of_account(session, user.id, on)
+
+
+def valid_of_account(session: Session, user_id: int, on: date | None = None) -> list[Habilitation]:
     on = on or today()
-    return [h for h in of_user(session, user) if h.is_valid(on)]
+    return [h for h in of_account(session, user_id) if h.is_valid(on)]
 
 
 def has_ended_all(session: Session, user: User) -> bool:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from idp import clock
 from idp.accounts import audit, habilitations
+from idp.storage.database import changed_rows
 from idp.storage.models import JobRun, LogoutDelivery, RefreshToken, RememberedDevice, User
 
 DELIVERY_RETENTION_DAYS = 30
@@ -47,23 +48,36 @@ def purge(session: Session) -> dict[str, int]:
     back-channel deliveries and scheduler records after their retention."""
     now = clock.utcnow()
     counts = {
-        "purged_refresh_tokens": session.execute(
-            delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))
-        ).rowcount,
-        "purged_devices": session.execute(
-            delete(RememberedDevice).where(RememberedDevice.expires_at < now - timedelta(days=1))
-        ).rowcount,
-        "purged_logout_deliveries": session.execute(
-            delete(LogoutDelivery).where(
-                or_(
-                    LogoutDelivery.delivered_at.is_not(None), LogoutDelivery.gave_up_at.is_not(None)
-                ),
-                LogoutDelivery.created_at < now - timedelta(days=DELIVERY_RETENTION_DAYS),
+        "purged_refresh_tokens": changed_rows(
+            session.execute(
+                delete(RefreshToken).where(RefreshToken.expires_at < now - timedelta(days=1))
             )
-        ).rowcount,
-        "purged_job_runs": session.execute(
-            delete(JobRun).where(JobRun.started_at < now - timedelta(days=JOB_RUN_RETENTION_DAYS))
-        ).rowcount,
+        ),
+        "purged_devices": changed_rows(
+            session.execute(
+                delete(RememberedDevice).where(
+                    RememberedDevice.expires_at < now - timedelta(days=1)
+                )
+            )
+        ),
+        "purged_logout_deliveries": changed_rows(
+            session.execute(
+                delete(LogoutDelivery).where(
+                    or_(
+                        LogoutDelivery.delivered_at.is_not(None),
+                        LogoutDelivery.gave_up_at.is_not(None),
+                    ),
+                    LogoutDelivery.created_at < now - timedelta(days=DELIVERY_RETENTION_DAYS),
+                )
+            )
+        ),
+        "purged_job_runs": changed_rows(
+            session.execute(
+                delete(JobRun).where(
+                    JobRun.started_at < now - timedelta(days=JOB_RUN_RETENTION_DAYS)
+                )
+            )
+        ),
     }
     session.commit()
     return counts
@@ -75,7 +89,7 @@ def _deactivate(session: Session, user: User, reason: str) -> bool:
         .where(User.id == user.id, User.is_active.is_(True))
         .values(is_active=False, updated_at=func.now())
     )
-    if result.rowcount != 1:
+    if changed_rows(result) != 1:
         session.rollback()
         return False  # another run did it
     audit.record(

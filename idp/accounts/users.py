@@ -158,7 +158,7 @@ class TokenHolder:
     profession: str
     national_id: str | None
     updated_at: datetime
-    psc_profile: dict | None
+    psc_profile: dict[str, Any] | None
     may_hold_tokens: bool
 
 
@@ -184,7 +184,9 @@ def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None
     active, first_period = offset + width, offset + width + 1
     periods = [row[first_period:] for row in rows if row[first_period] is not None]
     allowed = eligibility.may_hold_tokens_by_rows(bool(rows[0][active]), periods, clock.today())
-    return TokenHolder(*rows[0][offset:active], may_hold_tokens=allowed)
+    names = [f.name for f in fields(TokenHolder)[:-1]]
+    columns: dict[str, Any] = dict(zip(names, rows[0][offset:active], strict=True))
+    return TokenHolder(**columns, may_hold_tokens=allowed)
 
 
 def token_holder(session: Session, subject: str) -> TokenHolder | None:

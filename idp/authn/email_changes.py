@@ -80,7 +80,7 @@ class EmailChanges:
     def target(self, token: str) -> User:
         data = self._store.get(self._key(token)) if 20 < len(token or "") < 100 else None
         user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
-        if user is None or user.pending_email != data["email"]:
+        if data is None or user is None or user.pending_email != data["email"]:
             raise EmailLinkInvalidError()
         return user
 

@@ -169,7 +169,7 @@ class PasswordLogin:
         try:
             challenge = self._otp.verify(challenge_id, code)
         except (WrongCodeError, CodeVoidedError) as wrong:
-            if self._lockout.second_factor_failed(wrong.user_id):
+            if wrong.user_id is not None and self._lockout.second_factor_failed(wrong.user_id):
                 self._otp.cancel(challenge_id or "")
                 raise ChallengeExpiredError() from None
             raise
@@ -187,25 +187,26 @@ class PasswordLogin:
     )
     def complete_with_app(self, challenge_id: str | None, code: str, user_agent: str) -> LoginStep:
         """Check an app (or recovery) code; TotpCodeError carries the tries left."""
-        data = self._store.get(self._app_key(challenge_id)) if challenge_id else None
+        key = self._app_key(challenge_id) if challenge_id else ""
+        data = self._store.get(key) if key else None
         user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
         if user is None or not user.is_active or eligibility.is_blocked(user):
             raise ChallengeExpiredError()
         try:
             self._totp.verify(user, code)
         except TotpCodeError as error:
-            failures = self._store.incr(self._app_key(challenge_id) + ":failures", APP_TTL)
+            failures = self._store.incr(key + ":failures", APP_TTL)
             if self._lockout.second_factor_failed(user.id) or failures >= self._otp.max_attempts:
-                self._store.delete(self._app_key(challenge_id))
+                self._store.delete(key)
                 raise ChallengeExpiredError() from error
             raise WrongCodeError(self._otp.max_attempts - failures) from error
-        if self._store.consume(self._app_key(challenge_id)) is None:
+        if self._store.consume(key) is None:
             raise ChallengeExpiredError()
         self._lockout.second_factor_succeeded(user.id)
         return self._finish(user, [AMR_PASSWORD, AMR_OTP, AMR_MFA], ACR_TOTP, user_agent)
 
     def app_challenge_exists(self, challenge_id: str | None) -> bool:
-        return bool(challenge_id) and self._store.get(self._app_key(challenge_id)) is not None
+        return bool(challenge_id) and self._store.get(self._app_key(challenge_id or "")) is not None
 
     def _start_app_challenge(self, user: User) -> str:
         challenge_id = secrets.token_urlsafe(24)

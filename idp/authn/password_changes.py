@@ -104,7 +104,7 @@ class PasswordChanges:
         if user is None or user.password_hash is not None or not user.is_active:
             return
         if users.is_blocked(user) or not self._store.add(
-            keys.welcome_offered(user.id), True, WELCOME_OFFER_INTERVAL
+            keys.welcome_offered(user.id), {"offered": True}, WELCOME_OFFER_INTERVAL
         ):
             return
         try:
@@ -143,7 +143,7 @@ class PasswordChanges:
         """The account a reset link is for; ResetLinkInvalidError if it cannot be used."""
         data = self._store.get(self._key(token)) if 20 < len(token or "") < 100 else None
         user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
-        if user is None or not user.is_active or data["bound"] != self._bound(user):
+        if data is None or user is None or not user.is_active or data["bound"] != self._bound(user):
             raise ResetLinkInvalidError()
         return user
 

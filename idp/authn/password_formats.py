@@ -14,6 +14,7 @@ import binascii
 import hashlib
 import hmac
 import re
+from collections.abc import Callable
 
 import bcrypt
 
@@ -68,7 +69,7 @@ def _ab64(text: str) -> bytes:
     return base64.b64decode(text + "=" * (-len(text) % 4))
 
 
-def _b64(text: str, decode) -> bytes | None:  # type: ignore[no-untyped-def]
+def _b64(text: str, decode: Callable[[str], bytes]) -> bytes | None:
     try:
         return decode(text)
     except (binascii.Error, ValueError):

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from idp import clock
 from idp.clock import SharedClockSigner
+from idp.storage.database import changed_rows
 from idp.storage.models import RememberedDevice, User
 
 COOKIE_PREFIX = "idp_device_"
@@ -118,7 +119,7 @@ class RememberedDevices:
             )
             .values(revoked_at=clock.utcnow())
         )
-        return bool(result.rowcount)
+        return bool(changed_rows(result))
 
     def revoke_all(self, session: Session, user: User) -> int:
         """Forget every device of ``user`` (password change, block, "everywhere" logout)."""
@@ -127,7 +128,7 @@ class RememberedDevices:
             .where(RememberedDevice.user_id == user.id, RememberedDevice.revoked_at.is_(None))
             .values(revoked_at=clock.utcnow())
         )
-        return int(result.rowcount or 0)
+        return int(changed_rows(result) or 0)
 
 
 def _digest(device_id: str) -> str:

@@ -24,6 +24,7 @@ from idp.authn.constant_time import same_text
 from idp.errors import IdpError
 from idp.keyring import kek as kek_module
 from idp.storage import keys
+from idp.storage.database import changed_rows
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import RecoveryCode, TotpCredential, User
 
@@ -71,7 +72,7 @@ class Totp:
         """Store the app once a first code proves it works; returns the recovery codes."""
         data = self._store.get(self._enrol_key(user))
         step = self._matching_step(data["secret"], code) if data else None
-        if step is None:
+        if data is None or step is None:
             raise TotpCodeError()
         session = self._db_session()
         session.query(TotpCredential).filter_by(user_id=user.id).delete()
@@ -146,7 +147,7 @@ class Totp:
             .values(last_used_step=step)
         )
         session.commit()
-        return result.rowcount == 1
+        return changed_rows(result) == 1
 
     def _use_recovery_code(self, user: User, code: str) -> bool:
         session = self._db_session()
@@ -159,7 +160,7 @@ class Totp:
             )
             .values(used_at=clock.utcnow())
         )
-        if result.rowcount == 1:
+        if changed_rows(result) == 1:
             audit.record(
                 session,
                 user.username,
@@ -168,7 +169,7 @@ class Totp:
                 description="Code de secours utilisé",
             )
         session.commit()
-        return result.rowcount == 1
+        return changed_rows(result) == 1
 
     def _credential(self, user: User) -> TotpCredential | None:
         return self._db_session().query(TotpCredential).filter_by(user_id=user.id).one_or_none()

@@ -7,43 +7,25 @@ a refused action exits 1.
 
 from __future__ import annotations
 
-import json
-import sys
 from typing import Any
 
 import click
-from flask import Flask
 
+from idp.cli import (
+    backchannel,
+    clients,
+    establishments,
+    init,
+    keys,
+    maintenance,
+    profiles,
+    psc_sandbox,
+    serve,
+    users,
+    worker,
+)
+from idp.cli.context import Context, fail
 from idp.errors import IdpError
-from idp.services import of as services_of
-
-
-class Context:
-    def __init__(self) -> None:
-        self._app: Flask | None = None
-
-    @property
-    def app(self) -> Flask:
-        if self._app is None:
-            from idp import create_app
-
-            self._app = create_app()
-            # a command ends with its process: deliver its logouts before exiting, not on a
-            # background thread that would die with it
-            services_of(self._app).backchannel.in_background(None)
-        return self._app
-
-
-pass_context = click.make_pass_decorator(Context, ensure=True)
-
-
-def emit(data: Any, as_json: bool, human: str) -> None:
-    click.echo(json.dumps(data, indent=2, default=str) if as_json else human)
-
-
-def fail(message: str) -> None:
-    click.echo(f"Error: {message}", err=True)
-    sys.exit(1)
 
 
 class Commands(click.Group):
@@ -66,20 +48,6 @@ def main(click_ctx: click.Context) -> None:
 def run() -> None:
     main(standalone_mode=True)
 
-
-from idp.cli import (  # noqa: E402
-    backchannel,
-    clients,
-    establishments,
-    init,
-    keys,
-    maintenance,
-    profiles,
-    psc_sandbox,
-    serve,
-    users,
-    worker,
-)
 
 main.add_command(init.init)
 main.add_command(serve.serve)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import IO
 
 import click
 
-from idp.cli import Context, emit, fail, pass_context
+from idp.cli.context import Context, emit, fail, pass_context
 from idp.errors import ConflictError, NotFoundError
 from idp.oidc import client_sync
 from idp.oidc import clients as registry
@@ -69,7 +70,7 @@ def create(
     name: str,
     public: bool,
     third_party: bool,
-    jwks_file: click.File | None,
+    jwks_file: IO[str] | None,
     id_token_alg: str | None,
     backchannel_logout_uri: str | None,
     may_introspect: bool,
@@ -79,7 +80,7 @@ def create(
     if public and auth_method not in (None, "none"):
         raise click.UsageError("--public goes with --auth-method none (or no --auth-method)")
     try:
-        jwks = json.load(jwks_file) if jwks_file else None  # type: ignore[arg-type]
+        jwks = json.load(jwks_file) if jwks_file else None
     except ValueError as exc:
         raise click.UsageError(f"--jwks-file: not JSON ({exc})") from exc
     registration = ClientRegistration(

@@ -44,7 +44,16 @@ def seed_demo(app: Flask) -> None:
     services = services_of(app)
     session = current_session()
     if users.get_by_username(session, DEMO_USER["username"]) is None:
-        users.create_user(session, services.passwords, **DEMO_USER, email_verified=True)
+        users.create_user(
+            session,
+            services.passwords,
+            username=DEMO_USER["username"],
+            password=DEMO_USER["password"],
+            email=DEMO_USER["email"],
+            given_name=DEMO_USER["given_name"],
+            family_name=DEMO_USER["family_name"],
+            email_verified=True,
+        )
     if get_client(session, DEMO_CONFIDENTIAL.client_id) is None:
         create_client(session, DEMO_CONFIDENTIAL, secret=DEMO_CONFIDENTIAL_SECRET)
     if get_client(session, DEMO_PUBLIC.client_id) is None:

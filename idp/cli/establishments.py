@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from idp.accounts import directory, establishment_import, habilitations
 from idp.accounts.administration import OPERATOR
 from idp.accounts.import_report import decode
-from idp.cli import Context, emit, fail, pass_context
+from idp.cli.context import Context, emit, fail, pass_context
 from idp.errors import NotFoundError
 from idp.storage import current_session
 from idp.storage.models import Establishment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from idp.cli import Context, pass_context
+from idp.cli.context import Context, pass_context
 from idp.cli.demo import print_demo, seed_demo
 from idp.keyring.kek import create_kek_file
 from idp.services import of as services_of

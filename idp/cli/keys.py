@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import click
 
-from idp.cli import Context, emit, fail, pass_context
+from idp.cli.context import Context, emit, fail, pass_context
 from idp.keyring import KeyringError
 from idp.keyring.kek import decode_kek
 from idp.keyring.keyring import SUPPORTED_ALGS
-from idp.keyring.lifecycle import describe
+from idp.keyring.lifecycle import KeyLifecycle, describe
 from idp.services import of as services_of
 from idp.storage import current_session
 
 ACTOR = "operator"
+T = TypeVar("T")
 
 
-def _lifecycle(obj: Context):  # type: ignore[no-untyped-def]
+def _lifecycle(obj: Context) -> KeyLifecycle:
     return services_of(obj.app).keys
 
 
@@ -33,7 +36,7 @@ def keys() -> None:
 def list_(obj: Context, as_json: bool) -> None:
     """Every key with its state and dates."""
     with obj.app.app_context():
-        rows = [describe(r) for r in _lifecycle(obj).list()]
+        rows = [describe(r) for r in _lifecycle(obj).all_keys()]
     lines = [
         f"{r['kid'][:20]:<21} {r['alg']:<6} {r['state']:<8} created {r['created']}"
         f"  activated {r['activated'] or '-'}  retires at {r['retires_at'] or '-'}"
@@ -131,7 +134,7 @@ def rewrap(obj: Context, new_kek_file: Path, as_json: bool) -> None:
     )
 
 
-def _run(action):  # type: ignore[no-untyped-def]
+def _run(action: Callable[[], T]) -> T:
     try:
         return action()
     except KeyringError as exc:

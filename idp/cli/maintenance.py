@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from idp.accounts import maintenance as upkeep
-from idp.cli import Context, emit, pass_context
+from idp.cli.context import Context, emit, pass_context
 from idp.services import of as services_of
 from idp.storage import current_session
 

@@ -8,7 +8,7 @@ import click
 
 from idp.accounts import directory, profile_catalogue
 from idp.accounts.administration import OPERATOR
-from idp.cli import Context, emit, fail, pass_context
+from idp.cli.context import Context, emit, fail, pass_context
 from idp.storage import current_session
 
 

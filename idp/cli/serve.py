@@ -13,13 +13,13 @@ from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from idp import log_redaction
-from idp.cli import Context, pass_context
+from idp.cli.context import Context, pass_context
 from idp.errors import ConfigurationError
 from idp.log_format import dict_config
 from idp.memory import limit_malloc_arenas
 from idp.services import of as services_of
 from idp.settings import load_settings
-from idp.storage import current_session, db
+from idp.storage import db
 from idp.storage.migrate import current_revision
 from idp.wsgi import trusted_addresses
 
@@ -45,7 +45,7 @@ def check_ready(app: Flask, workers: int) -> None:
                 f"no active {services.settings.signing_alg} signing key (IDP_SIGNING_ALG): "
                 "run `idp init`"
             )
-        current_session().remove()
+        db.session.remove()
         db.engine.dispose()  # no database connection may be shared by forked workers
 
 

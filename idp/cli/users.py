@@ -14,7 +14,7 @@ from idp.accounts import users as accounts
 from idp.accounts.administration import OPERATOR, NewHabilitation
 from idp.accounts.import_report import decode
 from idp.authn import password_formats
-from idp.cli import Context, emit, fail, pass_context
+from idp.cli.context import Context, emit, fail, pass_context
 from idp.cli.progress import progress_bar
 from idp.errors import ConflictError, NotFoundError
 from idp.services import of as services_of

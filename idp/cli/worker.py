@@ -11,7 +11,7 @@ from types import FrameType
 import click
 
 from idp import log_format, scheduler
-from idp.cli import Context, pass_context
+from idp.cli.context import Context, pass_context
 from idp.services import of as services_of
 
 log = logging.getLogger("idp.worker")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from joserfc.jwk import ECKey, Key, KeySet, OKPKey, RSAKey
+from joserfc.jwk import ECKey, Key, KeyParameters, KeySet, OKPKey, RSAKey
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -32,7 +32,7 @@ class KeyringError(IdpError):
 
 
 def generate_jwk(alg: str) -> Key:
-    parameters = {"alg": alg, "use": "sig"}
+    parameters: KeyParameters = {"alg": alg, "use": "sig"}
     if alg in ("RS256", "PS256"):
         key: Key = RSAKey.generate_key(2048, parameters=parameters)
     elif alg == "ES256":
@@ -54,7 +54,10 @@ def is_published(row: SigningKey, now: datetime | None = None) -> bool:
 
 
 def load_private_jwk(kek: bytes, row: SigningKey) -> dict[str, Any]:
-    return json.loads(kek_module.decrypt(kek, row.private_jwk_encrypted, row.kid.encode()))
+    jwk: dict[str, Any] = json.loads(
+        kek_module.decrypt(kek, row.private_jwk_encrypted, row.kid.encode())
+    )
+    return jwk
 
 
 class Keyring:

@@ -25,6 +25,7 @@ from idp.accounts import audit
 from idp.keyring import kek as kek_module
 from idp.keyring.keyring import SUPPORTED_ALGS, Keyring, KeyringError, is_published
 from idp.storage import keys
+from idp.storage.database import changed_rows
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import SigningKey
 
@@ -81,7 +82,7 @@ class KeyLifecycle:
         self._store = store
         self.timing = timing
 
-    def list(self) -> list[SigningKey]:
+    def all_keys(self) -> list[SigningKey]:
         return (
             self._db_session()
             .query(SigningKey)
@@ -94,7 +95,7 @@ class KeyLifecycle:
         now = clock.utcnow()
         return [
             (k.kid, k.alg, k.state, (now - (k.activated_at or k.created_at)).total_seconds())
-            for k in self.list()
+            for k in self.all_keys()
             if k.state in ("next", "active", "retired")
         ]
 
@@ -114,7 +115,7 @@ class KeyLifecycle:
 
         Returns the newly active kids (empty when ``if_due`` and nothing was due).
         """
-        algs = [alg] if alg else sorted({r.alg for r in self.list() if r.state == "active"})
+        algs = [alg] if alg else sorted({r.alg for r in self.all_keys() if r.state == "active"})
         activated = []
         for one in algs:
             if if_due and not self._is_due(one):
@@ -170,7 +171,7 @@ class KeyLifecycle:
 
     def rewrap(self, new_kek: bytes, actor: str) -> int:
         """Re-encrypt every private key under a new KEK (then switch IDP_KEY_ENCRYPTION_KEY)."""
-        rows = self.list()
+        rows = self.all_keys()
         for row in rows:
             plain = kek_module.decrypt(
                 self._keyring.kek, row.private_jwk_encrypted, row.kid.encode()
@@ -226,7 +227,7 @@ class KeyLifecycle:
             .where(SigningKey.kid == kid, SigningKey.state == expected)
             .values(**values)
         )
-        if result.rowcount != 1:
+        if changed_rows(result) != 1:
             self._db_session().rollback()
             raise RotationRefusedError(f"key {kid} changed meanwhile (another instance?)")
 

@@ -61,7 +61,9 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
     def get_amr(self, user: Any) -> list[str] | None:
         return user.amr if isinstance(user, Principal) else None
 
-    def get_extra_claims(self, client: Any, grant_type: str, user: Any, scope: str) -> dict:
+    def get_extra_claims(
+        self, client: Any, grant_type: str, user: Any, scope: str
+    ) -> dict[str, Any]:
         """Also ``iat`` and ``exp`` again, on the shared clock (Authlib reads this machine's)."""
         now = clock.seconds()
         extra: dict[str, Any] = {"iat": now, "exp": now + self._get_expires_in(client, grant_type)}
@@ -73,7 +75,7 @@ class AccessTokenGenerator(JWTBearerTokenGenerator):
         return extra
 
 
-class AccessToken(dict, TokenMixin):
+class AccessToken(dict[str, Any], TokenMixin):
     """The verified claims of one of our access tokens."""
 
     def __init__(self, claims: dict[str, Any], revoked: bool) -> None:
@@ -81,10 +83,10 @@ class AccessToken(dict, TokenMixin):
         self.revoked = revoked
 
     def check_client(self, client: Any) -> bool:
-        return self.get("client_id") == client.get_client_id()
+        return bool(self.get("client_id") == client.get_client_id())
 
     def get_scope(self) -> str:
-        return self.get("scope", "")
+        return str(self.get("scope", ""))
 
     @property
     def scope(self) -> str:
@@ -94,7 +96,7 @@ class AccessToken(dict, TokenMixin):
         return int(self["exp"] - self["iat"])
 
     def is_expired(self) -> bool:
-        return self["exp"] <= clock.now()
+        return bool(self["exp"] <= clock.now())
 
     def is_revoked(self) -> bool:
         return self.revoked

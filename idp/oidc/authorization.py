@@ -35,6 +35,7 @@ from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
 from idp.oidc.server import IdpAuthorizationServer
 from idp.storage import keys
+from idp.storage.models import User
 
 MAX_PARAM_LENGTH = 2048
 PROMPTS = {"none", "login", "consent"}
@@ -123,7 +124,8 @@ class AuthorizationService:
     ) -> Outcome:
         """Decide the next step of an authorization request; see the module docstring."""
         request = self.server.authorization_request(params)
-        end_user = self._principal(session)
+        account = signed_in_user(self.ctx.db_session(), session)
+        end_user = _principal(session, account)
         try:
             check_parameter_sizes(params)
             grant = self.server.get_consent_grant(request, end_user=end_user)
@@ -135,11 +137,16 @@ class AuthorizationService:
             prompts = parse_prompt(request.payload.data.get("prompt"))
             max_age = parse_max_age(request.payload.data.get("max_age"))
             wanted_acr = self._deliverable(requested_acr(request.payload.data))
-            if self._needs_login(end_user, prompts, max_age, wanted_acr, pending):
+            if (
+                end_user is None
+                or account is None
+                or session is None
+                or self._needs_login(end_user, prompts, max_age, wanted_acr, pending)
+            ):
                 if "none" in prompts:
                     raise LoginRequiredError()
                 return Outcome("login", pending=self._pending(params, pending))
-            if not users.has_accepted_charter(end_user.user, self.ctx.settings.charter_version):
+            if not users.has_accepted_charter(account, self.ctx.settings.charter_version):
                 if "none" in prompts:
                     raise InteractionRequiredError("The conditions of use must be accepted.")
                 return Outcome("charter", pending=self._pending(params, pending))
@@ -178,28 +185,14 @@ class AuthorizationService:
             raise UnmetAuthenticationRequirementsError("Pro Sante Connect is not available.")
         return rest
 
-    def _principal(self, session: SsoSession | None) -> Principal | None:
-        user = signed_in_user(self.ctx.db_session(), session)
-        if user is None or session is None:
-            return None
-        return Principal(
-            user=user,
-            auth_time=session.auth_time,
-            acr=session.acr,
-            amr=session.amr,
-            sid=session.sid,
-        )
-
     def _needs_login(
         self,
-        principal: Principal | None,
+        principal: Principal,
         prompts: set[str],
         max_age: int | None,
         wanted_acr: list[str],
         pending: PendingRequest | None,
     ) -> bool:
-        if principal is None:
-            return True
         fresh = (
             pending is not None
             and pending.login_done_at is not None
@@ -334,3 +327,16 @@ def parse_acr_values(value: str | None) -> list[str]:
             "None of the requested 'acr_values' is supported."
         )
     return acr_values.satisfiable(requested)
+
+
+def _principal(session: SsoSession | None, account: User | None) -> Principal | None:
+    """Who the browser's SSO session signs in as, if anyone may."""
+    if session is None or account is None:
+        return None
+    return Principal(
+        user=account,
+        auth_time=session.auth_time,
+        acr=session.acr,
+        amr=session.amr,
+        sid=session.sid,
+    )

@@ -84,4 +84,6 @@ def habilitation_claims(
 ) -> list[dict[str, Any]]:
     """The account's valid habilitations, as documented in README (for modules to copy)."""
     session = session or object_session(user)
-    return [habilitations.claim(h) for h in habilitations.valid_of(session, user)]
+    if session is None:
+        raise ValueError("the habilitations of a token holder are read with a session")
+    return [habilitations.claim(h) for h in habilitations.valid_of_account(session, user.id)]

@@ -145,7 +145,7 @@ def check_public_jwks(jwks: dict[str, Any] | None) -> None:
     if not jwks:
         raise InvalidClientMetadataError("private_key_jwt needs the client's public jwks")
     try:
-        keys = KeySet.import_key_set(jwks)
+        keys = KeySet.import_key_set(jwks)  # type: ignore[arg-type]  # checked by joserfc
     except Exception as exc:  # joserfc raises several types for malformed sets
         raise InvalidClientMetadataError("jwks: not a valid JWK set") from exc
     if any(key.is_private for key in keys.keys):

@@ -27,12 +27,12 @@ class EndSessionEndpoint(_EndSessionEndpoint):
     def get_server_jwks(self) -> Any:
         return self.ctx.keyring.public_keyset()
 
-    def _validate_id_token_hint(self, id_token_hint: str) -> dict:
+    def _validate_id_token_hint(self, id_token_hint: str) -> dict[str, Any]:
         """Only one of our ID tokens ends a session: signed by us, not an access or logout
         token, issued by us, for a client we know (an expired one is fine: Core 3.1.2.1)."""
         if len(id_token_hint) > 8192:
             raise InvalidRequestError("id_token_hint is too long.")
-        claims = super()._validate_id_token_hint(id_token_hint)  # signature and claims
+        claims: dict[str, Any] = super()._validate_id_token_hint(id_token_hint)  # signed
         try:
             header = extract_compact(id_token_hint.encode()).headers()  # verified just above
         except (JoseError, ValueError) as exc:
@@ -45,7 +45,7 @@ class EndSessionEndpoint(_EndSessionEndpoint):
             raise InvalidRequestError("id_token_hint is not for a known client.")
         return claims
 
-    def resolve_client_from_id_token_claims(self, id_token_claims: dict) -> Any | None:
+    def resolve_client_from_id_token_claims(self, id_token_claims: dict[str, Any]) -> Any | None:
         """Our ID tokens name their client in ``azp`` (and ``aud`` holds only it)."""
         aud = id_token_claims.get("aud")
         audiences = [aud] if isinstance(aud, str) else list(aud or [])

@@ -27,7 +27,7 @@ def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> 
             keys.revoked_key(kid),
             keys.revoked_token(jti),
             keys.revoked_family(family),
-            keys.revoked_before(claims.get("sub")),
+            keys.revoked_before(str(claims.get("sub", ""))),
             keys.revoked_session(sid),
         ]
     )

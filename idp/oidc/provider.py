@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from authlib.oauth2.rfc6749 import MissingAuthorizationError, OAuth2Error
 from flask import Response, jsonify
@@ -27,6 +28,8 @@ from idp.oidc.discovery import provider_metadata
 from idp.oidc.server import create_authorization_server
 from idp.oidc.userinfo import create_resource_protector, userinfo_claims
 from idp.storage import keys
+
+T = TypeVar("T")
 
 
 class Provider:
@@ -99,7 +102,7 @@ class Provider:
         grant = oauth_request.payload.grant_type or ""
 
         def respond() -> Response:
-            response = self.server.create_token_response(oauth_request)
+            response: Response = self.server.create_token_response(oauth_request)
             retry_marker = refresh_retries.marker(oauth_request.headers)
             if response.status_code == 200 and grant == "refresh_token" and retry_marker:
                 # kept before the rotation commits: an instance dying between the two must
@@ -146,7 +149,8 @@ class Provider:
 
     def end_session(self, validated: Any, sid: str | None) -> Response | None:
         self.ctx.sessions.logout(sid)
-        return self.server.create_endpoint_response("end_session", validated)
+        response: Response | None = self.server.create_endpoint_response("end_session", validated)
+        return response
 
     def readiness_problems(self) -> list[str]:
         """What keeps this instance from serving (names only: no connection strings)."""
@@ -164,12 +168,15 @@ class Provider:
         return problems
 
     def error_response(self, error: OAuth2Error) -> Response:
-        return self.server.handle_error_response(None, error)
+        response: Response = self.server.handle_error_response(None, error)
+        return response
 
-    def _respond(self, produce: Any) -> Response:
+    def _respond(self, produce: Callable[[], Response]) -> Response:
         return self._in_unit_of_work(produce, commit_if=lambda r: r.status_code == 200)
 
-    def _in_unit_of_work(self, produce: Any, commit_if: Any = None) -> Any:
+    def _in_unit_of_work(
+        self, produce: Callable[[], T], commit_if: Callable[[T], bool] | None = None
+    ) -> T:
         session = self.ctx.db_session()
         try:
             result = produce()

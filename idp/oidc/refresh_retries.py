@@ -70,7 +70,7 @@ def remember(
 
 def recall(
     store: EphemeralStore, presented: str, request_marker: str | None
-) -> tuple[str, dict] | None:
+) -> tuple[str, dict[str, Any]] | None:
     """The successor's digest and the answer to repeat, if this is the same request again."""
     entry = store.get(_name(presented)) if request_marker else None
     if not isinstance(entry, dict) or not request_marker:

@@ -16,6 +16,7 @@ from idp.accounts.users import TokenHolder
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
 from idp.oidc.token_text import digest
+from idp.storage.database import changed_rows
 from idp.storage.models import Habilitation, RefreshToken, User
 
 
@@ -63,7 +64,7 @@ def rotate_refresh_token(ctx: ProviderContext, old: RefreshToken, new: dict[str,
     session = ctx.db_session()
     params = {"old_id": old.id, "used_at": new["issued_at"]}
     if session.get_bind().dialect.name != "postgresql":
-        if session.execute(_claim_statement(), params).rowcount != 1:
+        if changed_rows(session.execute(_claim_statement(), params)) != 1:
             return False
         session.execute(insert(RefreshToken).values(**new))
         return True

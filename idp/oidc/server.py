@@ -30,7 +30,7 @@ from idp.oidc.revocation import RevocationEndpoint
 class ParamsPayload:
     """Authorization parameters kept between steps of a login (not from the live request)."""
 
-    def __init__(self, params: MultiDict) -> None:
+    def __init__(self, params: MultiDict[str, str]) -> None:
         self.data = params
         self.datalist = {key: params.getlist(key) for key in params}
 
@@ -50,11 +50,11 @@ class ParamsRequest(OAuth2Request):
         self.payload = ParamsPayload(self._args)
 
     @property
-    def args(self) -> MultiDict:
+    def args(self) -> MultiDict[str, str]:
         return self._args
 
     @property
-    def form(self) -> MultiDict:
+    def form(self) -> MultiDict[str, str]:
         return MultiDict()
 
 

@@ -1,9 +1,9 @@
 """The Flask-SQLAlchemy handle, with constraint names Alembic can rely on."""
 
-from typing import cast
+from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import MetaData
+from sqlalchemy import CursorResult, MetaData, Result
 from sqlalchemy.orm import DeclarativeBase, Session
 
 NAMING_CONVENTION = {
@@ -30,3 +30,9 @@ def current_session() -> Session:
     until one is used (the provider's unit of work relies on that). Typed as the ``Session``
     it stands for, which type checkers cannot see through the proxy."""
     return cast(Session, db.session)
+
+
+def changed_rows(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE changed (its result is a ``CursorResult``, which
+    ``Session.execute`` is not typed to return)."""
+    return cast(CursorResult[Any], result).rowcount

@@ -57,10 +57,10 @@ class EphemeralStore(ABC):
     def ping(self) -> None:
         """Raise if the backend cannot be reached."""
 
-    def time(self) -> float | None:
-        """The clock every process sharing this store agrees on (``idp.clock`` follows it);
-        None when the store is this process's own."""
-        return None
+    def time(self) -> float:
+        """The clock every process sharing this store agrees on (``idp.clock`` follows a
+        shared store's); a store of this process's own has this machine's."""
+        return time.time()
 
 
 def _check_ttl(ttl: int) -> int:

@@ -23,6 +23,7 @@ from sqlalchemy import (
     false,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from idp import clock
 from idp.storage.database import db
@@ -32,7 +33,7 @@ def utcnow() -> datetime:
     return clock.utcnow()
 
 
-class UtcDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+class UtcDateTime(TypeDecorator[datetime]):
     """Timezone-aware datetimes on every backend (SQLite forgets the zone)."""
 
     impl = DateTime(timezone=True)
@@ -47,6 +48,11 @@ class UtcDateTime(db.TypeDecorator):  # type: ignore[name-defined]
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value
+
+
+# Every model below subclasses ``db.Model``, which Flask-SQLAlchemy makes at run time from our
+# ``Base``; type checkers see a variable, not a class, hence ``type: ignore[name-defined]`` on
+# each (its columns are typed through ``Mapped`` all the same).
 
 
 class User(db.Model):  # type: ignore[name-defined]

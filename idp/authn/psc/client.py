@@ -126,6 +126,7 @@ class PscClient:
     def authorization_url(
         self, redirect_uri: str, state: str, nonce: str, code_verifier: str
     ) -> str:
+        url: str
         url, _ = self._oauth(redirect_uri).create_authorization_url(
             self.endpoint("authorization_endpoint"),
             state=state,
@@ -136,13 +137,15 @@ class PscClient:
         return url
 
     def logout_url(self, id_token: str, post_logout_redirect_uri: str, state: str) -> str:
-        return add_params_to_uri(
-            self.endpoint("end_session_endpoint"),
-            {
-                "id_token_hint": id_token,
-                "post_logout_redirect_uri": post_logout_redirect_uri,
-                "state": state,
-            },
+        return str(
+            add_params_to_uri(
+                self.endpoint("end_session_endpoint"),
+                {
+                    "id_token_hint": id_token,
+                    "post_logout_redirect_uri": post_logout_redirect_uri,
+                    "state": state,
+                },
+            )
         )
 
     # --- the back channel -----------------------------------------------------------------
@@ -256,7 +259,7 @@ class PscClient:
             return keys
         document = self._get_json(self.endpoint("jwks_uri"), "JWKS")
         try:
-            keys = KeySet.import_key_set(document)
+            keys = KeySet.import_key_set(document)  # type: ignore[arg-type]  # checked by joserfc
         except (JoseError, ValueError, TypeError, KeyError) as error:
             raise PscRejectedError("JWKS unreadable") from error
         with self._lock:

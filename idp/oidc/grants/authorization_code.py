@@ -60,7 +60,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
         user = users.get_by_id(self.ctx.db_session(), authorization_code.user_id)
-        if not eligibility.may_sign_in(self.ctx.db_session(), user):
+        if user is None or not eligibility.may_sign_in(self.ctx.db_session(), user):
             return None
         return Principal(
             user=user,

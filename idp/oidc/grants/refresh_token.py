@@ -42,7 +42,7 @@ class RefreshCredential(TokenMixin):
         self.holder = holder  # the account, read with the token by the grant
 
     def check_client(self, client: Any) -> bool:
-        return self.record.client_id == client.get_client_id()
+        return bool(self.record.client_id == client.get_client_id())
 
     def get_scope(self) -> str:
         return self.record.scope

@@ -62,7 +62,7 @@ def test_rotation_moves_every_state_and_is_audited(app):
     upcoming = lifecycle(app).generate("RS256", "operator")
     age(upcoming.kid, 3600)
     assert lifecycle(app).rotate("operator", alg="RS256") == [upcoming.kid]
-    states = {r.kid: r.state for r in lifecycle(app).list()}
+    states = {r.kid: r.state for r in lifecycle(app).all_keys()}
     assert states[old] == "retired" and states[upcoming.kid] == "active"
     assert sorted(states.values()).count("next") == 1
     assert keyring(app).signing_key("RS256").kid == upcoming.kid
