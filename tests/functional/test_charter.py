@@ -62,3 +62,15 @@ class TestNewVersion:
 def test_accepted_charter_is_not_asked_again(rp, make):
     make.user("dalia")
     assert "code" in rp.authorize("dalia").result
+
+
+def test_an_account_deactivated_on_the_charter_page_cannot_accept_it(rp, make):
+    """The charter is accepted for the session's account only while it may sign in."""
+    user = make.user("dora", charter_version=None)
+    auth = rp.authorize("dora")
+    user.is_active = False
+    db.session.commit()
+    accept(rp, auth)
+    db.session.refresh(user)
+    assert user.charter_version is None
+    assert db.session.query(AuditEvent).filter_by(action="user.charter_accepted").count() == 0
