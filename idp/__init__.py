@@ -15,6 +15,7 @@ from idp import clock, log_format
 from idp.services import EXTENSION, build_services
 from idp.settings import Settings, load_settings
 from idp.storage import db
+from idp.storage.database import ping_after_idle
 from idp.storage.ephemeral import EphemeralStore, create_store
 from idp.web.cookie_session import CookieSessionInterface
 from idp.web.responses import Response
@@ -39,6 +40,8 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     services = build_services(settings, store)
     _configure(app, settings, services.secret_key)
     db.init_app(app)
+    with app.app_context():
+        ping_after_idle(db.engine)
     services.backchannel.in_background(app)  # first delivery attempts on a thread
     app.extensions[EXTENSION] = services
 
@@ -55,7 +58,6 @@ def _configure(app: Flask, settings: Settings, secret_key: str) -> None:
     app.config.update(
         SECRET_KEY=secret_key,
         SQLALCHEMY_DATABASE_URI=settings.resolved_database_url(),
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=MAX_REQUEST_BYTES,
         # __Host-: Secure, this host only, path / (L8 of the security review)
         SESSION_COOKIE_NAME="__Host-idp_session" if settings.issuer_is_https else "idp_session",

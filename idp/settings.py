@@ -65,8 +65,9 @@ class Settings:
     argon2_memory_cost: int = _doc("argon2id memory in KiB (OWASP minimum: 19456)", 19456)
     argon2_parallelism: int = _doc("argon2id lanes", 1)
     signing_alg: str = _doc(
-        "algorithm of the key idp init creates and of access tokens (RS256, PS256, ES256, EdDSA)",
-        "RS256",
+        "algorithm of access tokens (RS256, PS256, ES256, EdDSA); ES256 signs ten times faster "
+        "than RS256. ID tokens use RS256 unless a client registers another",
+        "ES256",
     )
     key_cache_seconds: int = _doc("how long a worker trusts its cached signing keys", 30)
     holder_cache_seconds: float = _doc(
@@ -155,6 +156,11 @@ class Settings:
     @property
     def issuer_is_https(self) -> bool:
         return urlsplit(self.issuer).scheme == "https"
+
+    def key_algorithms(self) -> list[str]:
+        """The algorithms that need an active key: access tokens', and RS256, which ID tokens,
+        logout tokens and every OpenID Connect client can rely on."""
+        return sorted({"RS256", self.signing_alg})
 
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.instance_path / 'idp.db'}"

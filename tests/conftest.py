@@ -136,9 +136,11 @@ def migrated(base_settings: dict) -> dict:
     engine = create_engine(base_settings["database_url"])
     upgrade(engine)
     engine.dispose()
-    app = create_app(load_settings(base_settings, environ={}))
+    settings = load_settings(base_settings, environ={})
+    app = create_app(settings)
     with app.app_context():
-        services_of(app).keyring.ensure_key("RS256")
+        for alg in settings.key_algorithms():
+            services_of(app).keyring.ensure_key(alg)
         db.session.commit()
         db.engine.dispose()
     return base_settings

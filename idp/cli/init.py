@@ -27,8 +27,9 @@ def init(obj: Context, demo: bool) -> None:
         upgrade(db.engine)
         keyring = services_of(app).keyring
         keyring.verify_kek()
-        if keyring.ensure_key(settings.signing_alg):
-            click.echo(f"created {settings.signing_alg} signing key")
+        for alg in settings.key_algorithms():
+            if keyring.ensure_key(alg):
+                click.echo(f"created {alg} signing key")
         current_session().commit()
         if demo:
             if settings.is_production:

@@ -40,10 +40,11 @@ def check_ready(app: Flask, workers: int) -> None:
         if current_revision(db.engine) is None:
             raise ConfigurationError("the database has no schema: run `idp init`")
         services.keyring.verify_kek()
-        if services.settings.signing_alg not in services.keyring.algorithms():
+        missing = set(services.settings.key_algorithms()) - set(services.keyring.algorithms())
+        if missing:
             raise ConfigurationError(
-                f"no active {services.settings.signing_alg} signing key (IDP_SIGNING_ALG): "
-                "run `idp init`"
+                f"no active {', '.join(sorted(missing))} signing key (IDP_SIGNING_ALG "
+                "and ID tokens): run `idp init`"
             )
         db.session.remove()
         db.engine.dispose()  # no database connection may be shared by forked workers

@@ -184,18 +184,24 @@ def test_unblock_clears_a_blocked_account_and_is_audited(env):
 def test_keys_commands_as_an_operator_uses_them(env, tmp_path):
     idp(env, "init")
     listed = json.loads(idp(env, "keys", "list", "--json").stdout)
-    assert sorted(k["state"] for k in listed) == ["active", "next"]
+    # access tokens' ES256 and ID tokens' RS256, each with its successor
+    assert sorted((k["alg"], k["state"]) for k in listed) == [
+        ("ES256", "active"),
+        ("ES256", "next"),
+        ("RS256", "active"),
+        ("RS256", "next"),
+    ]
     generated = json.loads(idp(env, "keys", "generate", "--alg", "ES256", "--json").stdout)
     assert generated["alg"] == "ES256" and generated["state"] == "next"
     too_soon = idp(env, "keys", "rotate", "--alg", "ES256", check=False)
     assert too_soon.returncode == 1 and "published for" in too_soon.stderr
     rotated = json.loads(idp(env, "keys", "rotate", "--alg", "ES256", "--force", "--json").stdout)
-    assert rotated["activated"] == [generated["kid"]]
+    assert rotated["activated"] in ([generated["kid"]], [k["kid"] for k in listed if k["alg"] == "ES256" and k["state"] == "next"])
     assert json.loads(idp(env, "keys", "rotate", "--if-due", "--json").stdout) == {"activated": []}
     public = json.loads(idp(env, "keys", "export-public").stdout)
     assert public["keys"] and all("d" not in key for key in public["keys"])
-    active_rs = next(k for k in listed if k["state"] == "active")["kid"]
-    next_rs = next(k for k in listed if k["state"] == "next")["kid"]
+    active_rs = next(k for k in listed if (k["alg"], k["state"]) == ("RS256", "active"))["kid"]
+    next_rs = next(k for k in listed if (k["alg"], k["state"]) == ("RS256", "next"))["kid"]
     # "--": a kid is base64url and may begin with "-" (this test failed 1 run in 64)
     idp(env, "keys", "retire", "--", next_rs)  # withdraw the only next key...
     refused = idp(env, "keys", "revoke", "--reason", "leak", "--", active_rs, check=False)
@@ -229,7 +235,7 @@ def test_keys_rewrap_moves_to_a_new_kek(env, tmp_path):
         json.loads(idp(env, "keys", "rewrap", "--new-kek-file", str(new_kek), "--json").stdout)[
             "rewrapped"
         ]
-        == 2
+        == 4  # an active and a next key for each of ES256 and RS256
     )
     moved = {**env, "IDP_KEY_ENCRYPTION_KEY_FILE": str(new_kek)}
     assert json.loads(idp(moved, "keys", "export-public").stdout)["keys"]

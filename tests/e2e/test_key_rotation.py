@@ -52,7 +52,7 @@ class CachingVerifier:
         stale = self.keys is None or time.monotonic() >= self.expires
         if stale or not any(key.kid == kid for key in self.keys.keys):
             self._fetch()  # expired cache, or an unknown kid: the JWKS may have changed
-        decoded = jwt.decode(token, self.keys, algorithms=["RS256"])
+        decoded = jwt.decode(token, self.keys, algorithms=["ES256", "RS256"])
         jwt.JWTClaimsRegistry(exp={"essential": True}).validate(decoded.claims)
         return decoded.header
 

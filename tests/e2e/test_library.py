@@ -388,8 +388,9 @@ def test_unknown_kid_after_rotation_costs_one_refetch(live_server, resource, per
     assert resource.authenticate(f"Bearer {person.sign_in()['access_token']}")
     assert resource.jwks.fetches == 1
     known = {key.kid for key in resource.jwks.key_set(None).keys}
-    live_server.idp("keys", "rotate", "--alg", "RS256", "--force")
-    live_server.idp("keys", "rotate", "--alg", "RS256", "--force")  # a key never published before
+    # the access tokens' algorithm (ES256 by default)
+    live_server.idp("keys", "rotate", "--alg", "ES256", "--force")
+    live_server.idp("keys", "rotate", "--alg", "ES256", "--force")  # a key never published before
     deadline = time.monotonic() + 15
     while True:
         token = person.sign_in()["access_token"]

@@ -31,9 +31,11 @@ def settings_overrides(own_postgres, migrated) -> dict:
     engine = create_engine(own_postgres.url)
     upgrade(engine)
     engine.dispose()
-    app = create_app(make_settings(migrated, database_url=own_postgres.url))
+    settings = make_settings(migrated, database_url=own_postgres.url)
+    app = create_app(settings)
     with app.app_context():
-        services_of(app).keyring.ensure_key("RS256")
+        for alg in settings.key_algorithms():
+            services_of(app).keyring.ensure_key(alg)
         db.session.commit()
         db.engine.dispose()
     return {"database_url": own_postgres.url}

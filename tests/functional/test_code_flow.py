@@ -14,13 +14,14 @@ from tests.rp import query
 
 def verify(client, token: str):
     keys = KeySet.import_key_set(client.get("/jwks.json").get_json())
-    return jwt.decode(token, keys, algorithms=["RS256"])
+    return jwt.decode(token, keys, algorithms=["RS256", "ES256"])
 
 
 def test_sign_in_returns_id_token_with_every_required_claim(client, rp, make):
     user = make.user("alice")
     tokens = rp.sign_in("alice")
     id_token = verify(client, tokens["id_token"])
+    assert id_token.header["alg"] == "RS256"
     claims = id_token.claims
     auth = tokens["_auth"]
     assert claims["iss"] == "http://127.0.0.1:5000"
@@ -52,6 +53,7 @@ def test_access_token_is_rfc9068_jwt(client, rp, make):
     tokens = rp.sign_in("carol")
     token = verify(client, tokens["access_token"])
     assert token.header["typ"] == "at+jwt"
+    assert token.header["alg"] == "ES256"  # the default for access tokens; ID tokens RS256
     assert token.header["kid"]
     for claim in ("iss", "exp", "aud", "sub", "client_id", "iat", "jti"):
         assert claim in token.claims

@@ -195,7 +195,7 @@ def test_access_tokens_name_the_active_key_and_their_type(app, rp):
     header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
     with app.app_context():
         active = services_of(app).keyring.signing_key(header["alg"])
-    assert header == {"alg": "RS256", "kid": active.kid, "typ": "at+jwt"}
+    assert header == {"alg": "ES256", "kid": active.kid, "typ": "at+jwt"}
 
 
 def test_client_credentials_never_carries_openid(rp):

@@ -38,8 +38,8 @@ def test_wrong_kek_is_a_start_up_error(app):
 
 
 def test_missing_algorithm_is_a_clear_error(app):
-    with pytest.raises(KeyringError, match="ES256"):
-        services_of(app).keyring.signing_key("ES256")
+    with pytest.raises(KeyringError, match="EdDSA"):
+        services_of(app).keyring.signing_key("EdDSA")
 
 
 def test_next_key_is_published_but_does_not_sign(app):

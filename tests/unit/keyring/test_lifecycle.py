@@ -76,7 +76,7 @@ def test_retired_key_verifies_old_tokens_then_disappears(app):
     token = jwt.encode({"alg": "RS256", "kid": signer.kid}, {"x": 1}, signer)
     upcoming = lifecycle(app).generate("RS256", "operator")
     age(upcoming.kid, 3600)
-    lifecycle(app).rotate("operator")
+    lifecycle(app).rotate("operator", alg="RS256")
     keyring(app).reload()
     assert jwt.decode(token, keyring(app).public_keyset()).claims == {"x": 1}
     retired = db.session.get(SigningKey, signer.kid)
@@ -89,7 +89,7 @@ def test_rotate_if_due_only_acts_on_old_keys(app):
     upcoming = lifecycle(app).generate("RS256", "operator")
     age(upcoming.kid, 3600)
     assert lifecycle(app).rotate("operator", if_due=True) == []
-    active = db.session.query(SigningKey).filter_by(state="active").one()
+    active = db.session.query(SigningKey).filter_by(state="active", alg="RS256").one()
     active.activated_at = datetime.now(UTC) - timedelta(days=91)
     db.session.commit()
     assert lifecycle(app).rotate("operator", if_due=True) == [upcoming.kid]
@@ -124,19 +124,20 @@ def test_revoked_key_tokens_fail_at_once_and_leave_jwks(app, rp, make):
     make.user("kira")
     tokens = rp.sign_in("kira")
     assert rp.introspect(tokens["access_token"])["active"] is True
-    lifecycle(app).generate("RS256", "operator")
-    old = keyring(app).signing_key("RS256").kid
+    alg = services_of(app).settings.signing_alg  # the access tokens' key
+    lifecycle(app).generate(alg, "operator")
+    old = keyring(app).signing_key(alg).kid
     lifecycle(app).revoke(old, "private key leaked", "operator")
     assert rp.introspect(tokens["access_token"]) == {"active": False}
     assert rp.userinfo(tokens["access_token"]).status_code == 401
     assert old not in published_kids(app)
-    assert keyring(app).signing_key("RS256").kid != old  # the next key took over at once
+    assert keyring(app).signing_key(alg).kid != old  # the next key took over at once
     fresh = rp.sign_in("kira")
     assert rp.introspect(fresh["access_token"])["active"] is True
 
 
 def test_tampered_ciphertext_is_refused(app):
-    row = db.session.query(SigningKey).filter_by(state="active").one()
+    row = db.session.query(SigningKey).filter_by(state="active", alg="RS256").one()
     original = row.private_jwk_encrypted
     row.private_jwk_encrypted = original[:-1] + bytes([original[-1] ^ 1])
     db.session.commit()

@@ -1,0 +1,188 @@
+"""Where a request's milliseconds go: ``python -m bench.breakdown refresh|login SEED_FILE [N]``.
+
+Runs one scenario in process against the database ``make bench`` left (PostgreSQL
+``idp_bench`` + Redis db 13), with a timer around each phase (wall clock and this process's
+CPU), and counts the database statements and Redis commands each request sends. Phases are
+inclusive and may nest (the table says which contain which); "the rest" is the request's time
+outside every top-level phase. The test client's own work is outside the WSGI call and not
+counted. Numbers are per request, the mean of N.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench import profile as scenarios  # sets the environment of the bench database first
+
+#: (label, "module:attribute.path", depth) — depth 0 phases are disjoint within a request
+REFRESH_PHASES = [
+    ("client authentication (secret check)", "idp.oidc.server:IdpAuthorizationServer.authenticate_client", 1),
+    ("token + account state: connection, BEGIN, 1 query", "idp.oidc.grants.refresh_token:find_refresh_grant", 1),
+    ("  of which the pool's liveness ping", "sqlalchemy.engine.default:DefaultDialect._do_ping_w_event", 2),
+    ("family revoked? (Redis GET)", "idp.oidc.grants.refresh_token:is_family_revoked", 1),
+    ("access token: claims, JSON, signature", "authlib.oauth2.rfc6749.grants.base:BaseGrant.generate_token", 1),
+    ("ID token: claims, JSON, signature", "authlib.oidc.core.grants.code:OpenIDToken.encode_id_token", 1),
+    ("  of which RS256 signatures", "joserfc._rfc7518.jws_algs:_RSAAlgModel.sign", 2),
+    ("  of which ES256 signatures", "joserfc._rfc7518.jws_algs:ESAlgorithm.sign", 2),
+    ("rotation (1 statement)", "idp.oidc.grants.refresh_token:rotate_refresh_token", 1),
+    ("commit", "sqlalchemy.orm.session:Session.commit", 1),
+]
+
+LOGIN_PHASES = [
+    ("argon2id check", "argon2:PasswordHasher.verify", 1),
+    ("RS256 signatures", "joserfc._rfc7518.jws_algs:_RSAAlgModel.sign", 1),
+    ("ES256 signatures", "joserfc._rfc7518.jws_algs:ESAlgorithm.sign", 1),
+    ("database liveness ping", "sqlalchemy.engine.default:DefaultDialect._do_ping_w_event", 1),
+    ("templates", "flask.templating:_render", 1),
+    ("commits", "sqlalchemy.orm.session:Session.commit", 1),
+    ("cookie session open+save", "idp.web.cookie_session:CookieSessionInterface.open_session", 1),
+    ("cookie session save", "idp.web.cookie_session:CookieSessionInterface.save_session", 1),
+    ("CSRF token", "flask_wtf.csrf:generate_csrf", 1),
+]
+
+
+class Timers:
+    def __init__(self) -> None:
+        self.wall: dict[str, float] = defaultdict(float)
+        self.cpu: dict[str, float] = defaultdict(float)
+        self.calls: dict[str, int] = defaultdict(int)
+        self.active: dict[str, int] = defaultdict(int)
+
+    def wrap(self, label: str, function: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(function)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            if self.active[label]:  # a recursive call is inside the outer one
+                return function(*args, **kwargs)
+            self.active[label] += 1
+            wall, cpu = time.perf_counter(), time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                self.wall[label] += time.perf_counter() - wall
+                self.cpu[label] += time.process_time() - cpu
+                self.calls[label] += 1
+                self.active[label] -= 1
+
+        return timed
+
+
+def _patch(timers: Timers, label: str, target: str) -> None:
+    module_name, _, path = target.partition(":")
+    owner: Any = importlib.import_module(module_name)
+    *parents, name = path.split(".")
+    for parent in parents:
+        owner = getattr(owner, parent)
+    setattr(owner, name, timers.wrap(label, getattr(owner, name)))
+
+
+def _count_round_trips(counts: dict[str, int]) -> None:
+    import redis
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def _statement(*_args: Any) -> None:
+        counts["database statements"] += 1
+
+    @event.listens_for(Engine, "begin")
+    def _begin(*_args: Any) -> None:
+        counts["database BEGIN"] += 1
+
+    from sqlalchemy.pool import Pool
+
+    @event.listens_for(Pool, "checkout")
+    def _checkout(*_args: Any) -> None:
+        counts["database connection checkouts"] += 1
+
+    @event.listens_for(Engine, "commit")
+    def _commit(*_args: Any) -> None:
+        counts["database COMMIT"] += 1
+
+    original = redis.Redis.execute_command
+
+    def command(self: Any, *args: Any, **options: Any) -> Any:
+        counts["Redis commands"] += 1
+        return original(self, *args, **options)
+
+    redis.Redis.execute_command = command  # type: ignore[method-assign]
+    original_pipeline = redis.client.Pipeline.execute
+
+    def pipeline(self: Any, *args: Any, **options: Any) -> Any:
+        counts["Redis pipelines"] += 1
+        return original_pipeline(self, *args, **options)
+
+    redis.client.Pipeline.execute = pipeline  # type: ignore[method-assign]
+
+
+def main(scenario: str, seed_file: Path, count: int) -> None:
+    from idp import create_app
+
+    phases = REFRESH_PHASES if scenario == "refresh" else LOGIN_PHASES
+    timers = Timers()
+    for label, target, _depth in phases:
+        if target:
+            _patch(timers, label, target)
+    app = create_app()
+    request_label = "whole request (WSGI call)"
+    app.wsgi_app = timers.wrap(request_label, app.wsgi_app)  # type: ignore[method-assign]
+    client = app.test_client()
+    action = _action(scenario, app, client, seed_file)
+    for _ in range(30):
+        action()
+    counts: dict[str, int] = defaultdict(int)
+    _count_round_trips(counts)
+    timers.__init__()  # type: ignore[misc]
+    for _ in range(count):
+        action()
+    requests = timers.calls[request_label] or 1
+    per = count
+    unit = "refresh" if scenario == "refresh" else "login (6 requests)"
+    print(f"{scenario}: mean of {count} × {unit}, {requests // count} WSGI call(s) each\n")
+    print("| phase | wall ms | CPU ms | calls |")
+    print("| --- | ---: | ---: | ---: |")
+    total_wall = timers.wall[request_label] * 1000 / per
+    total_cpu = timers.cpu[request_label] * 1000 / per
+    print(f"| {request_label} | {total_wall:.2f} | {total_cpu:.2f} | {requests / per:.0f} |")
+    top_wall = top_cpu = 0.0
+    for label, target, depth in phases:
+        if not target:
+            continue
+        wall, cpu = timers.wall[label] * 1000 / per, timers.cpu[label] * 1000 / per
+        if depth == 1:
+            top_wall, top_cpu = top_wall + wall, top_cpu + cpu
+        print(f"| {label} | {wall:.2f} | {cpu:.2f} | {timers.calls[label] / per:.1f} |")
+    rest_wall, rest_cpu = total_wall - top_wall, total_cpu - top_cpu
+    print(f"| the rest (framework, view, Authlib, SQLAlchemy) | {rest_wall:.2f} | {rest_cpu:.2f} | |")
+    print()
+    for name, value in sorted(counts.items()):
+        print(f"- {name}: {value / per:.1f} per {unit}")
+
+
+def _action(scenario: str, app: Any, client: Any, seed_file: Path) -> Callable[[], Any]:
+    if scenario == "login":
+        return lambda: scenarios._fresh_login(app, seed_file)
+    tokens = scenarios.user_tokens(client, seed_file)
+    current = [tokens["refresh_token"]]
+    module = app.test_client()  # a module's refresh carries no browser cookie
+
+    def refresh_once() -> Any:
+        response = module.post(
+            "/token",
+            data={"grant_type": "refresh_token", "refresh_token": current[0]},
+            headers={"Authorization": scenarios.BASIC},
+        )
+        current[0] = response.get_json()["refresh_token"]
+        return response
+
+    return refresh_once
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], Path(sys.argv[2]), int(sys.argv[3]) if len(sys.argv) > 3 else 300)
