@@ -5,10 +5,11 @@ two requests racing on one token only one wins."""
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
 from idp import clock
 from idp.accounts import users
@@ -57,7 +58,7 @@ def save_refresh_token(
     ctx.db_session().add(RefreshToken(**refresh_token_row(ctx, token, client_id, principal)))
 
 
-def rotate_refresh_token(ctx: ProviderContext, old: RefreshToken, new: dict[str, Any]) -> bool:
+def rotate_refresh_token(ctx: ProviderContext, old: StoredRefresh, new: dict[str, Any]) -> bool:
     """Mark ``old`` used and store ``new`` only if ``old`` was still unused: of two requests
     racing on one token only one wins. On PostgreSQL in one statement (a data-modifying CTE),
     elsewhere in two; the request's unit of work commits."""
@@ -72,13 +73,42 @@ def rotate_refresh_token(ctx: ProviderContext, old: RefreshToken, new: dict[str,
     return session.execute(_rotation_statement(), params).first() is not None
 
 
-def find_refresh_grant(ctx: ProviderContext, token: str) -> tuple[RefreshToken, TokenHolder] | None:
-    """A refresh token and its account (plain columns, habilitation state) in one query."""
+@dataclass(frozen=True, slots=True)
+class StoredRefresh:
+    """A refresh token's row as the refresh grant reads it (plain columns, no ORM object),
+    and whether any token of its family was revoked: a grant ended while this token was being
+    rotated leaves the new token unrevoked, and this is how the next refresh sees the end."""
+
+    id: int
+    token_hash: str
+    family_id: str
+    client_id: str
+    user_id: int
+    scope: str
+    auth_time: int
+    acr: str | None
+    amr: list[str]
+    sid: str | None
+    issued_at: datetime
+    expires_at: datetime
+    used_at: datetime | None
+    revoked_at: datetime | None
+    family_revoked: bool
+
+
+def find_refresh_grant(
+    ctx: ProviderContext, token: str
+) -> tuple[StoredRefresh, TokenHolder] | None:
+    """A refresh token, its family's state and its account (plain columns, habilitation
+    state) in one query."""
     if not token or len(token) > 512:
         return None
     rows = ctx.db_session().execute(_grant_query(), {"token_hash": digest(token)}).all()
-    holder = users.holder_from_rows(rows, offset=1)
-    return (rows[0][0], holder) if holder is not None else None
+    width = len(STORED_REFRESH_COLUMNS)
+    holder = users.holder_from_rows(rows, offset=width)
+    if holder is None:
+        return None
+    return StoredRefresh(*rows[0][:width]), holder
 
 
 # The refresh path's statements are built once, with bound parameters: building them per
@@ -123,13 +153,26 @@ def _rotation_statement() -> Any:
     )
 
 
+STORED_REFRESH_COLUMNS = tuple(f.name for f in fields(StoredRefresh))
+
+
 @functools.cache
 def _grant_query() -> Any:
+    token = RefreshToken.__table__
+    family = token.alias("family")
+    revoked = (
+        exists()
+        .where(family.c.family_id == token.c.family_id, family.c.revoked_at.is_not(None))
+        .label("family_revoked")
+    )
+    account, habilitation = User.__table__, Habilitation.__table__
+    columns = [token.c[name] for name in STORED_REFRESH_COLUMNS[:-1]]
     return (
-        select(RefreshToken, *users.holder_columns())
-        .join(User, User.id == RefreshToken.user_id)
-        .outerjoin(Habilitation, Habilitation.user_id == User.id)
-        .where(RefreshToken.token_hash == bindparam("token_hash"))
+        select(*columns, revoked, *users.holder_columns())
+        .select_from(token)
+        .join(account, account.c.id == token.c.user_id)
+        .outerjoin(habilitation, habilitation.c.user_id == account.c.id)
+        .where(token.c.token_hash == bindparam("token_hash"))
     )
 
 
@@ -139,7 +182,9 @@ def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
     return ctx.db_session().query(RefreshToken).filter_by(token_hash=digest(token)).one_or_none()
 
 
-def is_refresh_token_usable(record: RefreshToken, family_ends_at: int | None = None) -> bool:
+def is_refresh_token_usable(
+    record: RefreshToken | StoredRefresh, family_ends_at: int | None = None
+) -> bool:
     now = clock.utcnow()
     return (
         record.used_at is None

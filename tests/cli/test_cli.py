@@ -196,7 +196,10 @@ def test_keys_commands_as_an_operator_uses_them(env, tmp_path):
     too_soon = idp(env, "keys", "rotate", "--alg", "ES256", check=False)
     assert too_soon.returncode == 1 and "published for" in too_soon.stderr
     rotated = json.loads(idp(env, "keys", "rotate", "--alg", "ES256", "--force", "--json").stdout)
-    assert rotated["activated"] in ([generated["kid"]], [k["kid"] for k in listed if k["alg"] == "ES256" and k["state"] == "next"])
+    assert rotated["activated"] in (
+        [generated["kid"]],
+        [k["kid"] for k in listed if k["alg"] == "ES256" and k["state"] == "next"],
+    )
     assert json.loads(idp(env, "keys", "rotate", "--if-due", "--json").stdout) == {"activated": []}
     public = json.loads(idp(env, "keys", "export-public").stdout)
     assert public["keys"] and all("d" not in key for key in public["keys"])

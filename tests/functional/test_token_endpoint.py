@@ -126,6 +126,19 @@ def test_refresh_rotates_and_reuse_revokes_family(rp, make):
     assert rp.introspect(second["access_token"])["active"] is False
 
 
+def test_a_grant_ended_during_a_rotation_refuses_the_new_token(rp, make):
+    """The revocation's UPDATE could not see the token the rotation was storing: it ended
+    the older tokens only. The new token's family has a revoked row, so it is refused (read
+    in the same query as the token, without the shared store's marker)."""
+    make.user("kurt")
+    first = rp.sign_in("kurt")
+    second = rp.refresh(first["refresh_token"]).get_json()
+    older = db.session.query(RefreshToken).filter(RefreshToken.used_at.is_not(None)).one()
+    older.revoked_at = older.used_at
+    db.session.commit()
+    assert rp.refresh(second["refresh_token"]).get_json()["error"] == "invalid_grant"
+
+
 def test_two_racing_refreshes_rotate_once(app, rp, make):
     """Both read the token unused; the conditional rotation lets exactly one through."""
     make.user("kim")

@@ -23,10 +23,11 @@ from authlib.oauth2.rfc6749 import InvalidGrantError, TokenMixin, grants
 from idp import metrics
 from idp.accounts.users import TokenHolder
 from idp.oidc import refresh_retries
-from idp.oidc.grant_ends import is_family_revoked, revoke_family
+from idp.oidc.grant_ends import revoke_family
 from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
 from idp.oidc.refresh_tokens import (
+    StoredRefresh,
     family_end,
     find_refresh_grant,
     is_refresh_token_usable,
@@ -37,7 +38,9 @@ from idp.storage.models import RefreshToken
 
 
 class RefreshCredential(TokenMixin):
-    def __init__(self, record: RefreshToken, holder: TokenHolder | None = None) -> None:
+    def __init__(
+        self, record: StoredRefresh | RefreshToken, holder: TokenHolder | None = None
+    ) -> None:
         self.record = record
         self.holder = holder  # the account, read with the token by the grant
 
@@ -51,7 +54,7 @@ class RefreshCredential(TokenMixin):
 class RefreshedAuthentication:
     """How the person originally signed in, for the ID token of a refresh (Core 12.2)."""
 
-    def __init__(self, record: RefreshToken) -> None:
+    def __init__(self, record: StoredRefresh | RefreshToken) -> None:
         self.record = record
 
     def get_nonce(self) -> None:
@@ -87,15 +90,13 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             metrics.REFRESH_REUSE.inc()
             return None
         ends = family_end(self.ctx, record.auth_time)
-        if not is_refresh_token_usable(record, ends) or is_family_revoked(
-            self.ctx, record.family_id
-        ):
-            return None  # used up, revoked, or its grant reached its absolute end
+        if not is_refresh_token_usable(record, ends) or record.family_revoked:
+            return None  # used up, revoked, or its grant ended (by a revocation, or its age)
         if not holder.may_hold_tokens:
             return None  # deactivated, or no valid habilitation left: invalid_grant
         return RefreshCredential(record, holder)
 
-    def _repeat_if_retry(self, presented: str, record: RefreshToken) -> None:
+    def _repeat_if_retry(self, presented: str, record: StoredRefresh) -> None:
         """A retry of a rotation whose answer was lost gets that answer (RetriedRefresh)."""
         if record.client_id != self.request.client.client_id:
             return
