@@ -53,23 +53,25 @@ def is_blocked(user: User) -> bool:
     return user.blocked_until is not None and user.blocked_until > clock.utcnow()
 
 
-def check_sign_in(session: Session, user: User) -> None:
-    """Raise the ``NotEligibleError`` that refuses this account a login, if any."""
+def check_sign_in(session: Session, user: User, ended_all: bool | None = None) -> None:
+    """Raise the ``NotEligibleError`` that refuses this account a login, if any.
+    ``ended_all``: whether every habilitation ended, when the caller read it with the
+    account (``ended_all_clause``); else it is read here."""
     if not user.is_active:
         raise AccountDeactivatedError(user.username)
     if is_blocked(user):
         raise AccountBlockedError(user.username)
-    if has_ended_all(session, user):
+    if ended_all if ended_all is not None else has_ended_all(session, user):
         raise NoValidHabilitationError(user.username)
 
 
-def may_sign_in(session: Session, user: User | None) -> bool:
+def may_sign_in(session: Session, user: User | None, ended_all: bool | None = None) -> bool:
     """Whether a session may stand for this account now (checked wherever a session becomes
     a principal)."""
     if user is None:
         return False
     try:
-        check_sign_in(session, user)
+        check_sign_in(session, user, ended_all)
     except NotEligibleError:
         return False
     return True

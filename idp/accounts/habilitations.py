@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -41,6 +41,20 @@ def valid_of(session: Session, user: User, on: date | None = None) -> list[Habil
 def valid_of_account(session: Session, user_id: int, on: date | None = None) -> list[Habilitation]:
     on = on or today()
     return [h for h in of_account(session, user_id) if h.is_valid(on)]
+
+
+def ended_all_clause(user_id: Any, on: date) -> Any:
+    """``has_ended_all`` as a SQL condition on an account id column, for queries that read
+    the account with it (the same rule as ``valid_period``: not ended, begun, not over)."""
+    table = Habilitation.__table__.c
+    mine = table.user_id == user_id
+    valid = and_(
+        mine,
+        table.ended_at.is_(None),
+        table.valid_from <= on,
+        or_(table.valid_to.is_(None), table.valid_to >= on),
+    )
+    return and_(exists().where(mine), ~exists().where(valid))
 
 
 def has_ended_all(session: Session, user: User) -> bool:

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp import clock
-from idp.accounts import audit, eligibility
+from idp.accounts import audit, eligibility, habilitations
 from idp.accounts.usernames import username_key
 from idp.errors import ConflictError, IdpError
 from idp.storage.models import User
@@ -90,6 +90,17 @@ def get_by_subject(session: Session, subject: str) -> User | None:
 
 def get_by_id(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
+
+
+def get_with_state(session: Session, user_id: int) -> tuple[User, bool] | None:
+    """The account and whether all its habilitations ended, in one query (a session
+    becoming a principal needs both: two round trips before)."""
+    row = session.execute(
+        select(User, habilitations.ended_all_clause(User.id, clock.today())).where(
+            User.id == user_id
+        )
+    ).first()
+    return (row[0], bool(row[1])) if row is not None else None
 
 
 def list_users(session: Session, limit: int = 1000) -> list[User]:

@@ -13,10 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from idp import clock, metrics
-from idp.accounts import eligibility, users
+from idp.accounts import eligibility, habilitations, users
+from idp.accounts.usernames import username_key
 from idp.authn.context import (
     ACR_EMAIL_OTP,
     ACR_PASSWORD,
@@ -118,7 +120,9 @@ class PasswordLogin:
         self._throttle.check(username, source)
         session = self._db_session()
         try:
-            user = authenticate_password(session, self._passwords, username, password)
+            # the account, its habilitation state and its app in one query (three before)
+            found = self._account_state(session, username)
+            user = verify_password(self._passwords, found[0] if found else None, password)
         except InvalidCredentialsError:
             session.rollback()
             self._count_failure(session, username, source)
@@ -127,15 +131,15 @@ class PasswordLogin:
             session.rollback()
             raise
         self._throttle.succeeded(username, source)
+        _, ended_all, enrolled = found or (user, None, False)
         try:
-            eligibility.check_sign_in(session, user)  # active and not blocked by now
+            eligibility.check_sign_in(session, user, ended_all)  # active and not blocked by now
         except eligibility.NotEligibleError:
             session.rollback()
             raise
         # one transaction for the reads and the writes of a login (a rehash, last_login_at,
         # the remembered device): each extra round trip was measurable (bench/RESULTS.md)
         user.last_login_at = clock.utcnow()
-        enrolled = self._totp.is_enrolled(user)
         needed = enrolled or second_factor_needed(user, self._mandatory_from)
         asks_code = fresh_second_factor or needed
         remembered = None
@@ -223,6 +227,20 @@ class PasswordLogin:
             device_cookie_name=cookie_name(user.username),
         )
 
+    def _account_state(self, session: Session, username: str) -> tuple[User, bool, bool] | None:
+        """The account of ``username``, whether all its habilitations ended, and whether it
+        has an authenticator app."""
+        if not username:
+            return None
+        row = session.execute(
+            select(
+                User,
+                habilitations.ended_all_clause(User.id, clock.today()),
+                self._totp.enrolled_clause(User.id),
+            ).where(User.username_key == username_key(username[:150]))
+        ).first()
+        return (row[0], bool(row[1]), bool(row[2])) if row is not None else None
+
     @staticmethod
     def _app_key(challenge_id: str) -> str:
         return keys.app_login(challenge_id[:100])
@@ -240,6 +258,12 @@ def authenticate_password(
     A hash made with older argon2 parameters is replaced on success; the caller commits.
     """
     user = users.get_by_username(session, username[:150]) if username else None
+    return verify_password(passwords, user, password)
+
+
+def verify_password(passwords: Passwords, user: User | None, password: str) -> User:
+    """``authenticate_password`` on an account already read (or None: no such account, which
+    costs the same hash check)."""
     stored = user.password_hash if user is not None else None
     result = passwords.check(stored, password)
     if not result.ok or user is None or eligibility.is_blocked(user):

@@ -155,5 +155,8 @@ def signed_in_user(db: Session, session: SsoSession | None) -> User | None:
     the consent and the charter."""
     if session is None:
         return None
-    user = users.get_by_id(db, session.user_id)
-    return user if eligibility.may_sign_in(db, user) else None
+    found = users.get_with_state(db, session.user_id)
+    if found is None:
+        return None
+    user, ended_all = found
+    return user if eligibility.may_sign_in(db, user, ended_all) else None

@@ -12,10 +12,11 @@ import hashlib
 import hmac
 import secrets
 from collections.abc import Callable
+from typing import Any
 
 import pyotp
 import segno
-from sqlalchemy import update
+from sqlalchemy import exists, update
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -59,6 +60,11 @@ class Totp:
 
     def is_enrolled(self, user: User) -> bool:
         return self._credential(user) is not None
+
+    @staticmethod
+    def enrolled_clause(user_id: Any) -> Any:
+        """``is_enrolled`` as a SQL condition, for a query that reads the account with it."""
+        return exists().where(TotpCredential.__table__.c.user_id == user_id)
 
     def begin(self, user: User) -> TotpEnrolment:
         """A new secret waiting for its first code (replaces any unfinished enrolment)."""

@@ -1,16 +1,16 @@
 """Forms of the administration pages (referents and support)."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from idp.accounts.users import EMAIL_PATTERN
+from idp.web.forms import Form
 
 REQUIRED = _l("Ce champ est obligatoire")
 
 
-class AccountForm(FlaskForm):
+class AccountForm(Form):
     family_name = StringField(_l("Nom*"), validators=[DataRequired(REQUIRED), Length(max=150)])
     given_name = StringField(_l("Prénom"), validators=[Optional(), Length(max=150)])
     email = StringField(
@@ -35,7 +35,7 @@ class AccountForm(FlaskForm):
     submit = SubmitField(_l("Enregistrer"))
 
 
-class HabilitationFields(FlaskForm):
+class HabilitationFields(Form):
     profile_id = SelectField(_l("Profil"), coerce=int, validators=[DataRequired(REQUIRED)])
     establishment_id = SelectField(
         _l("Localisation"), coerce=int, validators=[DataRequired(REQUIRED)]
@@ -57,7 +57,7 @@ class AddHabilitationForm(HabilitationFields):
     submit = SubmitField(_l("Ajouter l'habilitation"))
 
 
-class ActionForm(FlaskForm):
+class ActionForm(Form):
     """A button that changes something (block, deactivate, end a habilitation…)."""
 
     submit = SubmitField()

@@ -1,12 +1,33 @@
 """The hosted forms (Flask-WTF: every form carries a CSRF token)."""
 
+import functools
+from typing import Any
+
+from babel import support
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, PasswordField, StringField, SubmitField
+from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 
-class LoginForm(FlaskForm):
+class Form(FlaskForm):
+    """Every hosted form. WTForms' own messages are translated from a catalogue read once per
+    worker and language: Flask-WTF reads it from disk for every request that builds a form
+    (a fifth of the login page's CPU, bench/RESULTS.md)."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form: Any) -> Any:
+            return _wtforms_catalogue(str(get_locale()))
+
+
+@functools.lru_cache(maxsize=8)
+def _wtforms_catalogue(locale: str) -> support.NullTranslations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class LoginForm(Form):
     request_id = HiddenField()
     username = StringField(
         _l("Nom d'utilisateur"),
@@ -19,7 +40,7 @@ class LoginForm(FlaskForm):
     submit = SubmitField(_l("Se connecter"))
 
 
-class OtpForm(FlaskForm):
+class OtpForm(Form):
     otp = StringField(
         _l("Code reçu par courriel"),
         validators=[DataRequired(_l("Veuillez saisir le code reçu")), Length(max=12)],
@@ -27,7 +48,7 @@ class OtpForm(FlaskForm):
     submit = SubmitField(_l("Valider"))
 
 
-class AppCodeForm(FlaskForm):
+class AppCodeForm(Form):
     otp = StringField(
         _l("Code de l'application d'authentification, ou code de secours"),
         validators=[DataRequired(_l("Veuillez saisir le code")), Length(max=32)],
@@ -35,26 +56,26 @@ class AppCodeForm(FlaskForm):
     submit = SubmitField(_l("Valider"))
 
 
-class ResendForm(FlaskForm):
+class ResendForm(Form):
     resend = SubmitField(_l("Je n'ai pas reçu de code"))
 
 
-class CharterForm(FlaskForm):
+class CharterForm(Form):
     request_id = HiddenField(validators=[DataRequired()])
     accept = SubmitField(_l("J'accepte les conditions d'utilisation"))
 
 
-class ConsentForm(FlaskForm):
+class ConsentForm(Form):
     request_id = HiddenField(validators=[DataRequired()])
     allow = SubmitField(_l("Autoriser"))
     deny = SubmitField(_l("Refuser"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(Form):
     submit = SubmitField(_l("Se déconnecter"))
 
 
-class ForgotPasswordForm(FlaskForm):
+class ForgotPasswordForm(Form):
     username = StringField(
         _l("Nom d'utilisateur"),
         validators=[
@@ -70,7 +91,7 @@ class ForgotPasswordForm(FlaskForm):
     submit = SubmitField(_l("Regénérer mon mot de passe"))
 
 
-class NewPasswordForm(FlaskForm):
+class NewPasswordForm(Form):
     password = PasswordField(
         _l("Nouveau mot de passe"),
         validators=[DataRequired(_l("Veuillez choisir un mot de passe")), Length(max=1024)],
@@ -92,7 +113,7 @@ class ChangePasswordForm(NewPasswordForm):
     )
 
 
-class ConfirmTotpForm(FlaskForm):
+class ConfirmTotpForm(Form):
     password = PasswordField(
         _l("Votre mot de passe"),
         validators=[DataRequired(_l("Veuillez saisir votre mot de passe")), Length(max=1024)],
@@ -108,18 +129,18 @@ class ConfirmTotpForm(FlaskForm):
     submit = SubmitField(_l("Activer l'application"))
 
 
-class RevokeDeviceForm(FlaskForm):
+class RevokeDeviceForm(Form):
     device_id = HiddenField(validators=[DataRequired()])
     submit = SubmitField(_l("Oublier cet appareil"))
 
 
-class EverywhereForm(FlaskForm):
+class EverywhereForm(Form):
     everywhere = SubmitField(_l("Se déconnecter partout"))
 
 
-class PscUnlinkForm(FlaskForm):
+class PscUnlinkForm(Form):
     unlink = SubmitField(_l("Détacher ma carte CPS / e-CPS"))
 
 
-class ConfirmEmailForm(FlaskForm):
+class ConfirmEmailForm(Form):
     submit = SubmitField(_l("Confirmer cette adresse"))

@@ -59,9 +59,10 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Nothing to do: redeeming already consumed the code."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
-        user = users.get_by_id(self.ctx.db_session(), authorization_code.user_id)
-        if user is None or not eligibility.may_sign_in(self.ctx.db_session(), user):
+        found = users.get_with_state(self.ctx.db_session(), authorization_code.user_id)
+        if found is None or not eligibility.may_sign_in(self.ctx.db_session(), *found):
             return None
+        user = found[0]
         return Principal(
             user=user,
             auth_time=authorization_code.auth_time,
