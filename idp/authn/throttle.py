@@ -67,8 +67,7 @@ class LoginThrottle:
 
     def succeeded(self, username: str, source: str) -> None:
         key = self._pair(username, source)
-        for stale in (key, key + ":last", self._account(username)):
-            self._store.delete(stale)
+        self._store.delete(key, key + ":last", self._account(username))
 
     def reset_account(self, username: str) -> None:
         """A referent unblocked the account: start counting afresh."""

@@ -46,8 +46,8 @@ class EphemeralStore(ABC):
         """Atomically return and delete: of two racing callers, only one gets the value."""
 
     @abstractmethod
-    def delete(self, key: str) -> None:
-        """Forget ``key``; no error if absent."""
+    def delete(self, *keys: str) -> None:
+        """Forget each key (in one round trip); no error if absent."""
 
     @abstractmethod
     def incr(self, key: str, ttl: int) -> int:
@@ -118,9 +118,10 @@ class MemoryStore(EphemeralStore):
             self._items.pop(key, None)
         return None if raw is None else json.loads(raw)
 
-    def delete(self, key: str) -> None:
+    def delete(self, *keys: str) -> None:
         with self._lock:
-            self._items.pop(key, None)
+            for key in keys:
+                self._items.pop(key, None)
 
     def incr(self, key: str, ttl: int) -> int:
         with self._lock:
@@ -162,8 +163,9 @@ class RedisStore(EphemeralStore):
         raw = self._redis.getdel(key)  # atomic (Redis >= 6.2)
         return None if raw is None else json.loads(raw)
 
-    def delete(self, key: str) -> None:
-        self._redis.delete(key)
+    def delete(self, *keys: str) -> None:
+        if keys:
+            self._redis.delete(*keys)
 
     def incr(self, key: str, ttl: int) -> int:
         pipe = self._redis.pipeline()

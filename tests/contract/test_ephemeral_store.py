@@ -84,6 +84,13 @@ def test_delete(store, key):
     assert store.get(key) is None
 
 
+def test_delete_several_keys_at_once(store, key):
+    store.put(key + ":a", {"v": 1}, 10)
+    store.put(key + ":b", {"v": 2}, 10)
+    store.delete(key + ":a", key + ":b", key + ":absent")
+    assert store.get_many([key + ":a", key + ":b"]) == [None, None]
+
+
 def test_incr_counts_from_one(store, key):
     assert [store.incr(key, 10) for _ in range(3)] == [1, 2, 3]
 
