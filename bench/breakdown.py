@@ -23,12 +23,32 @@ from bench import profile as scenarios  # sets the environment of the bench data
 
 #: (label, "module:attribute.path", depth) — depth 0 phases are disjoint within a request
 REFRESH_PHASES = [
-    ("client authentication (secret check)", "idp.oidc.server:IdpAuthorizationServer.authenticate_client", 1),
-    ("token + account state: connection, BEGIN, 1 query", "idp.oidc.grants.refresh_token:find_refresh_grant", 1),
-    ("  of which the pool's liveness ping", "sqlalchemy.engine.default:DefaultDialect._do_ping_w_event", 2),
+    (
+        "client authentication (secret check)",
+        "idp.oidc.server:IdpAuthorizationServer.authenticate_client",
+        1,
+    ),
+    (
+        "token + account state: connection, BEGIN, 1 query",
+        "idp.oidc.grants.refresh_token:find_refresh_grant",
+        1,
+    ),
+    (
+        "  of which the pool's liveness ping",
+        "sqlalchemy.engine.default:DefaultDialect._do_ping_w_event",
+        2,
+    ),
     ("family revoked? (Redis GET)", "idp.oidc.grants.refresh_token:is_family_revoked", 1),
-    ("access token: claims, JSON, signature", "authlib.oauth2.rfc6749.grants.base:BaseGrant.generate_token", 1),
-    ("ID token: claims, JSON, signature", "authlib.oidc.core.grants.code:OpenIDToken.encode_id_token", 1),
+    (
+        "access token: claims, JSON, signature",
+        "authlib.oauth2.rfc6749.grants.base:BaseGrant.generate_token",
+        1,
+    ),
+    (
+        "ID token: claims, JSON, signature",
+        "authlib.oidc.core.grants.code:OpenIDToken.encode_id_token",
+        1,
+    ),
     ("  of which RS256 signatures", "joserfc._rfc7518.jws_algs:_RSAAlgModel.sign", 2),
     ("  of which ES256 signatures", "joserfc._rfc7518.jws_algs:ESAlgorithm.sign", 2),
     ("rotation (1 statement)", "idp.oidc.grants.refresh_token:rotate_refresh_token", 1),
@@ -180,7 +200,9 @@ def main(scenario: str, seed_file: Path, count: int) -> None:
             top_wall, top_cpu = top_wall + wall, top_cpu + cpu
         print(f"| {label} | {wall:.2f} | {cpu:.2f} | {timers.calls[label] / per:.1f} |")
     rest_wall, rest_cpu = total_wall - top_wall, total_cpu - top_cpu
-    print(f"| the rest (framework, view, Authlib, SQLAlchemy) | {rest_wall:.2f} | {rest_cpu:.2f} | |")
+    print(
+        f"| the rest (framework, view, Authlib, SQLAlchemy) | {rest_wall:.2f} | {rest_cpu:.2f} | |"
+    )
     print()
     print("| request | wall ms | CPU ms |")
     print("| --- | ---: | ---: |")
