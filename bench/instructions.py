@@ -6,7 +6,8 @@ with 0 and N requests after the same warm-up, and prints the difference divided 
 timings here drift by tens of percent within minutes; instruction counts repeat to within a
 fraction of a percent. Each run takes about a minute (the import under valgrind dominates).
 
-Scenarios: health, cc, introspection, userinfo.
+Scenarios: health, cc, introspection, userinfo, refresh, login (the six requests of a login
+in a new browser, through the test client: compare two versions, not with the others).
 """
 
 from __future__ import annotations
@@ -16,7 +17,9 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REQUESTS = 300
 WARM_UP = 30
@@ -40,6 +43,11 @@ def serve(scenario: str, count: int, seed_file: Path) -> None:
         "introspection": ("POST", "/introspect", {"token": tokens["access_token"]}, basic),
         "userinfo": ("GET", "/userinfo", None, bearer),
     }
+    if scenario in ("refresh", "login"):
+        flow = _flow(scenario, app, seed_file, tokens)
+        for _ in range(WARM_UP + count):
+            flow()
+        return
     method, path, data, headers = requests[scenario]
     builder = EnvironBuilder(path=path, method=method, data=data, headers=headers)
     environ = builder.get_environ()
@@ -52,6 +60,24 @@ def serve(scenario: str, count: int, seed_file: Path) -> None:
 
     for _ in range(WARM_UP + count):
         call()
+
+
+def _flow(scenario: str, app: Any, seed_file: Path, tokens: dict[str, Any]) -> Callable[[], Any]:
+    from bench import profile
+
+    if scenario == "login":
+        return lambda: profile._fresh_login(app, seed_file)
+    module, current = app.test_client(), [tokens["refresh_token"]]
+
+    def refresh() -> None:
+        answer = module.post(
+            "/token",
+            data={"grant_type": "refresh_token", "refresh_token": current[0]},
+            headers={"Authorization": profile.BASIC},
+        )
+        current[0] = answer.get_json()["refresh_token"]
+
+    return refresh
 
 
 def instructions(scenario: str, count: int, seed_file: Path) -> int:

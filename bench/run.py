@@ -475,7 +475,17 @@ def main() -> None:
     )
     report = render(results, floor, memory, args, scaling)
     print(report)
-    Path(args.output).write_text(report)
+    output = Path(args.output)
+    output.write_text(report + _kept_sections(output))
+
+
+#: what follows this line in the results file is written by hand and kept by every run
+KEPT = "<!-- make bench keeps what follows: measurements made by other scripts -->"
+
+
+def _kept_sections(output: Path) -> str:
+    text = output.read_text() if output.exists() else ""
+    return "\n" + text[text.index(KEPT) :] if KEPT in text else ""
 
 
 def rs256_scenarios(work: Path, seed: dict, args: argparse.Namespace) -> list[Result]:
