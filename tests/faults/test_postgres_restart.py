@@ -9,7 +9,7 @@ from sqlalchemy import create_engine, func, select
 
 from idp import create_app
 from idp.services import of as services_of
-from idp.storage import db
+from idp.storage import database, db
 from idp.storage.migrate import upgrade
 from idp.storage.models import AuditEvent, LogoutDelivery, RefreshToken
 from tests.conftest import make_settings
@@ -71,3 +71,17 @@ def test_a_restart_answers_503_meanwhile_and_loses_nothing(rp, make, client, own
     assert after["logout_deliveries"] == before["logout_deliveries"]
     assert after["audit_events"] >= before["audit_events"]
     assert after["refresh_tokens"] == before["refresh_tokens"] + 1  # the rotation after
+
+
+def test_an_idle_connection_found_dead_is_replaced_before_use(rp, make, own_postgres, monkeypatch):
+    """Pooled connections are checked only after sitting idle (not at every checkout, which
+    cost a round trip per request): one that died with the restart is replaced, and the
+    request it was taken for succeeds."""
+    make.user("idle.user")
+    tokens = rp.sign_in("idle.user")
+    db.session.remove()  # every connection back in the pool, idle
+    monkeypatch.setattr(database, "IDLE_PING_SECONDS", 0.0)
+    own_postgres.stop()
+    own_postgres.start()
+    answer = rp.refresh(tokens["refresh_token"])
+    assert answer.status_code == 200, answer.get_json()
