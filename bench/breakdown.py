@@ -172,8 +172,7 @@ def main(scenario: str, seed_file: Path, count: int) -> None:
         return by_path.wrap(label, inner)(environ, start_response)
 
     app.wsgi_app = timers.wrap(request_label, per_path)  # type: ignore[method-assign]
-    client = app.test_client()
-    action = _action(scenario, app, client, seed_file)
+    action = scenarios.flow(scenario, app, seed_file)
     for _ in range(30):
         action()
     counts: dict[str, int] = defaultdict(int)
@@ -213,25 +212,6 @@ def main(scenario: str, seed_file: Path, count: int) -> None:
     print()
     for name, value in sorted(counts.items()):
         print(f"- {name}: {value / per:.1f} per {unit}")
-
-
-def _action(scenario: str, app: Any, client: Any, seed_file: Path) -> Callable[[], Any]:
-    if scenario == "login":
-        return lambda: scenarios._fresh_login(app, seed_file)
-    tokens = scenarios.user_tokens(client, seed_file)
-    current = [tokens["refresh_token"]]
-    module = app.test_client()  # a module's refresh carries no browser cookie
-
-    def refresh_once() -> Any:
-        response = module.post(
-            "/token",
-            data={"grant_type": "refresh_token", "refresh_token": current[0]},
-            headers={"Authorization": scenarios.BASIC},
-        )
-        current[0] = response.get_json()["refresh_token"]
-        return response
-
-    return refresh_once
 
 
 if __name__ == "__main__":

@@ -17,9 +17,7 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 REQUESTS = 300
 WARM_UP = 30
@@ -44,9 +42,9 @@ def serve(scenario: str, count: int, seed_file: Path) -> None:
         "userinfo": ("GET", "/userinfo", None, bearer),
     }
     if scenario in ("refresh", "login"):
-        flow = _flow(scenario, app, seed_file, tokens)
+        action = profile.flow(scenario, app, seed_file)
         for _ in range(WARM_UP + count):
-            flow()
+            action()
         return
     method, path, data, headers = requests[scenario]
     builder = EnvironBuilder(path=path, method=method, data=data, headers=headers)
@@ -60,24 +58,6 @@ def serve(scenario: str, count: int, seed_file: Path) -> None:
 
     for _ in range(WARM_UP + count):
         call()
-
-
-def _flow(scenario: str, app: Any, seed_file: Path, tokens: dict[str, Any]) -> Callable[[], Any]:
-    from bench import profile
-
-    if scenario == "login":
-        return lambda: profile._fresh_login(app, seed_file)
-    module, current = app.test_client(), [tokens["refresh_token"]]
-
-    def refresh() -> None:
-        answer = module.post(
-            "/token",
-            data={"grant_type": "refresh_token", "refresh_token": current[0]},
-            headers={"Authorization": profile.BASIC},
-        )
-        current[0] = answer.get_json()["refresh_token"]
-
-    return refresh
 
 
 def instructions(scenario: str, count: int, seed_file: Path) -> int:

@@ -73,6 +73,26 @@ def _fresh_login(app, seed_file: Path) -> _Ok:
     return _Ok()
 
 
+def flow(scenario: str, app, seed_file: Path):  # noqa: ANN001, ANN201
+    """The repeated action of the ``refresh`` or ``login`` scenario: a module refreshing (no
+    browser cookie), or a whole login in a new browser."""
+    if scenario == "login":
+        return lambda: _fresh_login(app, seed_file)
+    module = app.test_client()
+    current = [user_tokens(app.test_client(), seed_file)["refresh_token"]]
+
+    def refresh():  # noqa: ANN202
+        response = module.post(
+            "/token",
+            data={"grant_type": "refresh_token", "refresh_token": current[0]},
+            headers={"Authorization": BASIC},
+        )
+        current[0] = response.get_json()["refresh_token"]
+        return response
+
+    return refresh
+
+
 def main(scenario: str, count: int) -> None:
     from idp import create_app
 
@@ -80,17 +100,8 @@ def main(scenario: str, count: int) -> None:
     client = app.test_client()
     seed_file = Path(sys.argv[3]) if len(sys.argv) > 3 else None
     tokens = user_tokens(client, seed_file) if seed_file else {}
-    refresh = [tokens.get("refresh_token")]
-
-    def refresh_once():
-        response = client.post(
-            "/token",
-            data={"grant_type": "refresh_token", "refresh_token": refresh[0]},
-            headers={"Authorization": BASIC},
-        )
-        refresh[0] = response.get_json()["refresh_token"]
-        return response
-
+    if scenario in ("refresh", "login"):
+        action = flow(scenario, app, seed_file)
     actions = {
         "health": lambda: client.get("/health"),
         "discovery": lambda: client.get("/.well-known/openid-configuration"),
@@ -104,10 +115,9 @@ def main(scenario: str, count: int) -> None:
         "userinfo": lambda: client.get(
             "/userinfo", headers={"Authorization": f"Bearer {tokens['access_token']}"}
         ),
-        "refresh": refresh_once,
-        "login": lambda: _fresh_login(app, seed_file),
     }
-    action = actions[scenario]
+    if scenario not in ("refresh", "login"):
+        action = actions[scenario]
     for _ in range(50):
         assert action().status_code == 200
     began = time.process_time()
