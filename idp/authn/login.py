@@ -13,8 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from idp import clock, metrics
 from idp.accounts import eligibility, habilitations, users
@@ -139,7 +140,7 @@ class PasswordLogin:
             raise
         # one transaction for the reads and the writes of a login (a rehash, last_login_at,
         # the remembered device): each extra round trip was measurable (bench/RESULTS.md)
-        user.last_login_at = clock.utcnow()
+        _record_login(session, user)
         needed = enrolled or second_factor_needed(user, self._mandatory_from)
         asks_code = fresh_second_factor or needed
         remembered = None
@@ -248,6 +249,19 @@ class PasswordLogin:
     def _count_failure(self, session: Session, username: str, source: str) -> None:
         if self._throttle.failed(username, source) >= self._lockout.policy.threshold:
             self._lockout.password_failures_reached(username)
+
+
+def _record_login(session: Session, user: User) -> None:
+    """``last_login_at`` is bookkeeping, not a change of the person's information: the
+    ``updated_at`` claim keeps its value (the ORM would bump it on any change of the row)."""
+    now = clock.utcnow()
+    session.execute(
+        update(User)
+        .where(User.id == user.id)
+        .values(last_login_at=now, updated_at=User.updated_at)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(user, "last_login_at", now)
 
 
 def authenticate_password(

@@ -19,6 +19,21 @@ def test_userinfo_get_and_post(client, rp, make):
     assert got.get_json()["email"] == "vic@example.org"
 
 
+def test_a_login_does_not_change_updated_at(rp, make):
+    """``updated_at`` is when the person's information changed (OIDC Core 5.1): a module
+    comparing it to refresh its copy must not see a change at every login."""
+    user = make.user("ulla")
+    user.updated_at = changed = user.updated_at.replace(year=2025)
+    db.session.commit()
+    for browser in (rp, rp.in_new_browser()):
+        claims = rp.userinfo(browser.sign_in("ulla")["access_token"]).get_json()
+        assert claims["updated_at"] == int(changed.timestamp())
+    db.session.refresh(user)
+    assert user.last_login_at is not None and user.last_login_at > changed  # still recorded
+    db.session.refresh(user)
+    assert user.last_login_at is not None and user.last_login_at.year >= 2026
+
+
 def test_userinfo_follows_scope(rp, make):
     make.user("wes")
     claims = rp.userinfo(rp.sign_in("wes", scope="openid")["access_token"]).get_json()
