@@ -58,9 +58,10 @@ REFRESH_PHASES = [
 LOGIN_PHASES = [
     ("password login (POST /login's service)", "idp.authn.login:PasswordLogin.login", 1),
     ("  argon2id check", "argon2:PasswordHasher.verify", 2),
-    ("  account by username", "idp.accounts.users:get_by_username", 2),
-    ("  authenticator app enrolled?", "idp.authn.totp:Totp.is_enrolled", 2),
-    ("  eligibility (habilitations)", "idp.accounts.eligibility:check_sign_in", 2),
+    ("  password check (argon2id and its bookkeeping)", "idp.authn.passwords:Passwords.check", 2),
+    ("  account, habilitation state, app (1 query)", "idp.authn.login:PasswordLogin._account_state", 2),
+    ("  last_login_at (1 statement)", "idp.authn.login:_record_login", 2),
+    ("  commit", "sqlalchemy.orm.session:Session.commit", 2),
     ("  remembered browser", "idp.authn.remembered_devices:RememberedDevices.recall", 2),
     ("  throttle (Redis)", "idp.authn.throttle:LoginThrottle.check", 2),
     ("  throttle reset (Redis)", "idp.authn.throttle:LoginThrottle.succeeded", 2),

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import BindParameter, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -43,7 +43,7 @@ def valid_of_account(session: Session, user_id: int, on: date | None = None) -> 
     return [h for h in of_account(session, user_id) if h.is_valid(on)]
 
 
-def ended_all_clause(user_id: Any, on: date) -> Any:
+def ended_all_clause(user_id: Any, on: date | BindParameter[date]) -> Any:
     """``has_ended_all`` as a SQL condition on an account id column, for queries that read
     the account with it (the same rule as ``valid_period``: not ended, begun, not over)."""
     table = Habilitation.__table__.c

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import uuid
 from collections.abc import Sequence
@@ -9,7 +10,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import select
+from sqlalchemy import Date, bindparam, select
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -95,12 +96,17 @@ def get_by_id(session: Session, user_id: int) -> User | None:
 def get_with_state(session: Session, user_id: int) -> tuple[User, bool] | None:
     """The account and whether all its habilitations ended, in one query (a session
     becoming a principal needs both: two round trips before)."""
-    row = session.execute(
-        select(User, habilitations.ended_all_clause(User.id, clock.today())).where(
-            User.id == user_id
-        )
-    ).first()
+    row = session.execute(_with_state(), {"user_id": user_id, "today": clock.today()}).first()
     return (row[0], bool(row[1])) if row is not None else None
+
+
+@functools.cache
+def _with_state() -> Any:
+    """Built once, with bound parameters (see ``get_with_state``)."""
+    today = bindparam("today", type_=Date)
+    return select(User, habilitations.ended_all_clause(User.id, today)).where(
+        User.id == bindparam("user_id")
+    )
 
 
 def list_users(session: Session, limit: int = 1000) -> list[User]:

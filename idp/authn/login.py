@@ -8,12 +8,14 @@ relying party asked for a fresh one (step-up).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import Date, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -233,13 +235,8 @@ class PasswordLogin:
         has an authenticator app."""
         if not username:
             return None
-        row = session.execute(
-            select(
-                User,
-                habilitations.ended_all_clause(User.id, clock.today()),
-                self._totp.enrolled_clause(User.id),
-            ).where(User.username_key == username_key(username[:150]))
-        ).first()
+        params = {"key": username_key(username[:150]), "today": clock.today()}
+        row = session.execute(_account_state_query(), params).first()
         return (row[0], bool(row[1]), bool(row[2])) if row is not None else None
 
     @staticmethod
@@ -251,16 +248,33 @@ class PasswordLogin:
             self._lockout.password_failures_reached(username)
 
 
+# The login's statements are built once, with bound parameters: building them and their cache
+# keys at every login cost more than running them (bench/RESULTS.md).
+@functools.cache
+def _account_state_query() -> Any:
+    return select(
+        User,
+        habilitations.ended_all_clause(User.id, bindparam("today", type_=Date)),
+        Totp.enrolled_clause(User.id),
+    ).where(User.username_key == bindparam("key"))
+
+
+@functools.cache
+def _login_recorded() -> Any:
+    table = User.__table__
+    return (
+        update(table)
+        .where(table.c.id == bindparam("user_id"))
+        .values(last_login_at=bindparam("now", type_=table.c.last_login_at.type))
+        .values(updated_at=table.c.updated_at)
+    )
+
+
 def _record_login(session: Session, user: User) -> None:
     """``last_login_at`` is bookkeeping, not a change of the person's information: the
     ``updated_at`` claim keeps its value (the ORM would bump it on any change of the row)."""
     now = clock.utcnow()
-    session.execute(
-        update(User)
-        .where(User.id == user.id)
-        .values(last_login_at=now, updated_at=User.updated_at)
-        .execution_options(synchronize_session=False)
-    )
+    session.execute(_login_recorded(), {"user_id": user.id, "now": now})
     set_committed_value(user, "last_login_at", now)
 
 

@@ -7,13 +7,15 @@ agent summary, so "Mon compte" can list and revoke it and a password change ends
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from idp import clock
@@ -86,11 +88,8 @@ class RememberedDevices:
             return None
         if not isinstance(data, dict) or data.get("s") != user.subject:
             return None
-        record = (
-            session.query(RememberedDevice)
-            .filter_by(device_hash=_digest(str(data.get("d"))), user_id=user.id)
-            .one_or_none()
-        )
+        params = {"device_hash": _digest(str(data.get("d"))), "user_id": user.id}
+        record = session.execute(_recall_query(), params).first()
         if record is None or record.revoked_at or record.expires_at <= clock.utcnow():
             return None
         return Remembered(record.amr, record.acr, record.authenticated_at)
@@ -133,3 +132,14 @@ class RememberedDevices:
 
 def _digest(device_id: str) -> str:
     return hashlib.sha256(device_id.encode()).hexdigest()
+
+
+@functools.cache
+def _recall_query() -> Any:
+    """Plain columns, built once with bound parameters: it runs at every remembered login."""
+    table = RememberedDevice.__table__
+    return select(
+        table.c.amr, table.c.acr, table.c.authenticated_at, table.c.revoked_at, table.c.expires_at
+    ).where(
+        table.c.device_hash == bindparam("device_hash"), table.c.user_id == bindparam("user_id")
+    )
