@@ -59,7 +59,11 @@ LOGIN_PHASES = [
     ("password login (POST /login's service)", "idp.authn.login:PasswordLogin.login", 1),
     ("  argon2id check", "argon2:PasswordHasher.verify", 2),
     ("  password check (argon2id and its bookkeeping)", "idp.authn.passwords:Passwords.check", 2),
-    ("  account, habilitation state, app (1 query)", "idp.authn.login:PasswordLogin._account_state", 2),
+    (
+        "  account, habilitation state, app (1 query)",
+        "idp.authn.login:PasswordLogin._account_state",
+        2,
+    ),
     ("  last_login_at (1 statement)", "idp.authn.login:_record_login", 2),
     ("  commit", "sqlalchemy.orm.session:Session.commit", 2),
     ("  remembered browser", "idp.authn.remembered_devices:RememberedDevices.recall", 2),
