@@ -70,7 +70,7 @@ LOGIN_PHASES = [
     ("  throttle (Redis)", "idp.authn.throttle:LoginThrottle.check", 2),
     ("  throttle reset (Redis)", "idp.authn.throttle:LoginThrottle.succeeded", 2),
     ("  SSO session (Redis)", "idp.authn.sessions:SessionService.start", 2),
-    ("finishing the login (cookies, session)", "idp.web.login_journey:finish_login", 1),
+    ("finishing the login (cookies, session)", "idp.web.authorize:finish_login", 1),
     ("forms (WTForms, CSRF)", "flask_wtf.form:FlaskForm.__init__", 1),
     ("form validation", "flask_wtf.form:FlaskForm.validate_on_submit", 1),
     ("templates", "flask.templating:_render", 1),

@@ -179,6 +179,10 @@ class TokenHolder:
     may_hold_tokens: bool
 
 
+#: the TokenHolder fields read from the account's row (``may_hold_tokens`` is derived)
+HOLDER_COLUMNS = tuple(f.name for f in fields(TokenHolder)[:-1])
+
+
 def holder_columns() -> list[Any]:
     """The columns a TokenHolder is read from, one row per habilitation (outer-join
     ``Habilitation`` on ``User.id``); ``holder_from_rows`` turns the rows back into one.
@@ -188,7 +192,7 @@ def holder_columns() -> list[Any]:
 
     account, habilitation = User.__table__.c, Habilitation.__table__.c
     return [
-        *(account[f.name] for f in fields(TokenHolder)[:-1]),
+        *(account[name] for name in HOLDER_COLUMNS),
         account.is_active,
         habilitation.valid_from,
         habilitation.valid_to,
@@ -200,12 +204,10 @@ def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None
     """The holder of rows selected with ``holder_columns`` starting at column ``offset``."""
     if not rows:
         return None
-    width = len(fields(TokenHolder)) - 1
-    active, first_period = offset + width, offset + width + 1
+    active, first_period = offset + len(HOLDER_COLUMNS), offset + len(HOLDER_COLUMNS) + 1
     periods = [row[first_period:] for row in rows if row[first_period] is not None]
     allowed = eligibility.may_hold_tokens_by_rows(bool(rows[0][active]), periods, clock.today())
-    names = [f.name for f in fields(TokenHolder)[:-1]]
-    columns: dict[str, Any] = dict(zip(names, rows[0][offset:active], strict=True))
+    columns: dict[str, Any] = dict(zip(HOLDER_COLUMNS, rows[0][offset:active], strict=True))
     return TokenHolder(**columns, may_hold_tokens=allowed)
 
 

@@ -124,8 +124,8 @@ class PasswordLogin:
         session = self._db_session()
         try:
             # the account, its habilitation state and its app in one query (three before)
-            found = self._account_state(session, username)
-            user = verify_password(self._passwords, found[0] if found else None, password)
+            found = self._account_state(session, username) or (None, None, False)
+            user = verify_password(self._passwords, found[0], password)
         except InvalidCredentialsError:
             session.rollback()
             self._count_failure(session, username, source)
@@ -134,7 +134,7 @@ class PasswordLogin:
             session.rollback()
             raise
         self._throttle.succeeded(username, source)
-        _, ended_all, enrolled = found or (user, None, False)
+        _, ended_all, enrolled = found
         try:
             eligibility.check_sign_in(session, user, ended_all)  # active and not blocked by now
         except eligibility.NotEligibleError:
