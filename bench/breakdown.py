@@ -70,11 +70,20 @@ LOGIN_PHASES = [
     ("  throttle (Redis)", "idp.authn.throttle:LoginThrottle.check", 2),
     ("  throttle reset (Redis)", "idp.authn.throttle:LoginThrottle.succeeded", 2),
     ("  SSO session (Redis)", "idp.authn.sessions:SessionService.start", 2),
-    ("finishing the login (cookies, session)", "idp.web.authorize:finish_login", 1),
+    (
+        "finishing the login (cookies, session, the module's answer)",
+        "idp.web.authorize:finish_login",
+        1,
+    ),
+    (
+        "  of which the module's answer (decision, code)",
+        "idp.oidc.provider:Provider.answer_after_login",
+        2,
+    ),
     ("forms (WTForms, CSRF)", "flask_wtf.form:FlaskForm.__init__", 1),
     ("form validation", "flask_wtf.form:FlaskForm.validate_on_submit", 1),
     ("templates", "flask.templating:_render", 1),
-    ("authorization (resume, code)", "idp.oidc.provider:Provider.authorize", 1),
+    ("authorization (/authorize)", "idp.oidc.provider:Provider.authorize", 1),
     ("token exchange (Provider.token)", "idp.oidc.provider:Provider.token", 1),
     ("  RS256 signatures", "joserfc._rfc7518.jws_algs:_RSAAlgModel.sign", 2),
     ("  ES256 signatures", "joserfc._rfc7518.jws_algs:ESAlgorithm.sign", 2),
@@ -188,7 +197,7 @@ def main(scenario: str, seed_file: Path, count: int) -> None:
         action()
     requests = timers.calls[request_label] or 1
     per = count
-    unit = "refresh" if scenario == "refresh" else "login (6 requests)"
+    unit = "refresh" if scenario == "refresh" else "login (5 requests)"
     print(f"{scenario}: mean of {count} × {unit}, {requests // count} WSGI call(s) each\n")
     print("| phase | wall ms | CPU ms | calls |")
     print("| --- | ---: | ---: | ---: |")

@@ -6,7 +6,7 @@ with 0 and N requests after the same warm-up, and prints the difference divided 
 timings here drift by tens of percent within minutes; instruction counts repeat to within a
 fraction of a percent. Each run takes about a minute (the import under valgrind dominates).
 
-Scenarios: health, cc, introspection, userinfo, refresh, login (the six requests of a login
+Scenarios: health, cc, introspection, userinfo, refresh, login (the five requests of a login
 in a new browser, through the test client: compare two versions, not with the others).
 """
 

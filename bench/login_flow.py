@@ -1,9 +1,10 @@
 """Load generator for the full password login, as a relying party and a browser perform it.
 
-Each flow: /authorize → login page → password (the browser is remembered: no mail) → resume →
-code → token exchange with PKCE → userinfo. Threads each run flows back to back for a given
-time; the result (flows, errors, latency percentiles, this process's CPU) is printed as JSON.
-Run pinned to the load generator's core; wrk cannot carry cookies and CSRF across six steps.
+Each flow: /authorize → login page → password (the browser is remembered: no mail), answered
+with the module's redirect and its code → token exchange with PKCE → userinfo. Threads each
+run flows back to back for a given time; the result (flows, errors, latency percentiles, this
+process's CPU) is printed as JSON. Run pinned to the load generator's core; wrk cannot carry
+cookies and CSRF across five requests.
 """
 
 from __future__ import annotations
@@ -51,8 +52,7 @@ def one_flow(base: str, seed: dict[str, Any], user: dict[str, str]) -> None:
         },
         allow_redirects=False,
     )
-    resumed = browser.get(base + _location(posted, "/authorize/resume"), allow_redirects=False)
-    callback = _location(resumed, seed["redirect_uri"])
+    callback = _location(posted, seed["redirect_uri"])
     code = parse_qs(urlsplit(callback).query)["code"][0]
     token = requests.post(
         f"{base}/token",

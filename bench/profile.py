@@ -52,10 +52,10 @@ def user_tokens(client, seed_file: Path) -> dict:
     login = client.get("/authorize", query_string=query).location
     page = client.get(login).get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    resume = client.post(
+    callback = client.post(
         login, data={"csrf_token": csrf, "username": user["username"], "password": user["password"]}
     ).location
-    code = parse_qs(urlsplit(client.get(resume).location).query)["code"][0]
+    code = parse_qs(urlsplit(callback).query)["code"][0]
     data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
     data["code_verifier"] = verifier
     return client.post("/token", data=data, headers={"Authorization": BASIC}).get_json()

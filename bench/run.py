@@ -1,7 +1,7 @@
 """``make bench``: the provider under load, the production way, with numbers per server core.
 
 PostgreSQL + Redis, ``idp serve`` (gunicorn) pinned to core 0, the load generator (wrk, or
-``login_flow.py`` for the six-step login) pinned to core 1. Each scenario gets a warm-up, then
+``login_flow.py`` for the five-request login) pinned to core 1. Each scenario gets a warm-up, then
 several measured runs; the table gives the median run's requests/s, p50/p99 latency, errors and
 the server's CPU. Ratios to the framework floor (a trivial endpoint of the same app) and to the
 crypto floor are computed in the same run, since these machines are noisy. Results go to
@@ -768,8 +768,8 @@ def ceilings(framework_per_s: float, floor: dict) -> list[str]:
         ),
         (
             "full password login",
-            "1 hash, 6 requests, 1 ES256 + 1 RS256 signature",
-            argon2 / (argon2 + 6 * floor_s + es256 + rs256),
+            "1 hash, 5 requests, 1 ES256 + 1 RS256 signature",
+            argon2 / (argon2 + 5 * floor_s + es256 + rs256),
         ),
     ]
     targets = {**TARGETS, "full password login": LOGIN_TARGET}

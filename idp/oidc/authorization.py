@@ -110,10 +110,6 @@ class AuthorizationService:
         except OAuth2Error:
             return 0
 
-    def mark_login_done(self, pending: PendingRequest) -> None:
-        pending.login_done_at = clock.seconds()
-        self.save_pending(pending)
-
     # --- the decision -----------------------------------------------------------------
     def authorize(
         self,

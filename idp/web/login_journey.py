@@ -58,11 +58,11 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
         raise ValueError("finish_login needs a finished login")
     provider().ctx.sessions.end(current_sid())
     renew_browser_session()
-    if pending is not None:
-        provider().authorization.mark_login_done(pending)
-        response = redirect(url_for("authorize.resume", request=pending.id))
-    else:
+    if pending is None:
         response = redirect(url_for("pages.home"))
+    else:
+        answer = provider().answer_after_login(pending, step.session)
+        response = answer or redirect(url_for("authorize.resume", request=pending.id))
     set_sid(response, step.session.sid)
     if step.device_cookie:
         set_cookie(

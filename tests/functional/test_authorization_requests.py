@@ -226,3 +226,33 @@ def test_voluntary_claims_request_is_accepted(rp, make):
 )
 def test_malformed_claims_parameter_is_invalid_request(rp, claims):
     assert error_of(rp.start(rp.request(claims=claims)))["error"] == "invalid_request"
+
+
+def test_a_login_that_needs_nothing_more_answers_the_module_at_once(rp, make):
+    """The last step's answer is the module's redirect, not a detour through the resume."""
+    make.user("romy")
+    auth, response = rp.password_step("romy", state="etat-1")
+    response = rp.enter_code(response.location)
+    assert response.status_code == 302 and response.location.startswith(rp.info.redirect_uri)
+    auth.result = query(response.location)
+    assert auth.result["state"] == "etat-1" and auth.result["iss"]
+    assert rp.exchange(auth).status_code == 200
+    again = rp.start(rp.request(prompt="none"))  # the browser holds its new SSO session
+    assert "code" in query(again.location)
+
+
+def test_the_request_answered_at_login_cannot_be_resumed_again(rp, make):
+    make.user("sacha")
+    auth, response = rp.password_step("sacha")
+    rp.enter_code(response.location)
+    pending_id = query(auth.response.location)["request"]
+    assert rp.client.get(f"/authorize/resume?request={pending_id}").status_code == 400
+
+
+def test_a_login_with_a_page_to_show_goes_through_the_resume(rp, make):
+    make.user("tess", charter_version=None)
+    auth, response = rp.password_step("tess")
+    response = rp.enter_code(response.location)
+    assert response.status_code == 302 and "/authorize/resume" in response.location
+    page = rp.client.get(response.location)
+    assert page.status_code == 200 and "conditions" in page.get_data(as_text=True).lower()
