@@ -19,7 +19,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp import clock, metrics
 from idp.accounts import users
 from idp.authn.sessions import SsoSession, signed_in_user
-from idp.oidc import refresh_retries
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
 from idp.oidc.clients import GRANT_TYPES
 from idp.oidc.consent import grant_consent
@@ -121,14 +120,6 @@ class Provider:
 
         def respond() -> Response:
             response: Response = self.server.create_token_response(oauth_request)
-            retry_marker = refresh_retries.marker(oauth_request.headers)
-            if response.status_code == 200 and grant == "refresh_token" and retry_marker:
-                # kept before the rotation commits: an instance dying between the two must
-                # not leave a rotation whose retry looks like reuse
-                presented = oauth_request.payload.data["refresh_token"]
-                refresh_retries.remember(
-                    self.ctx.store, presented, response.get_json(), retry_marker
-                )
             return response
 
         response = self._respond(respond)

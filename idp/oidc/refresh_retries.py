@@ -51,21 +51,26 @@ def marker(headers: Any) -> str | None:
 
 
 def remember(
-    store: EphemeralStore, presented: str, answer: dict[str, Any], request_marker: str
-) -> None:
-    """Keep the answer of the rotation of ``presented`` (the first one: a repeated answer is
-    not kept again, so the window never grows)."""
+    store: EphemeralStore,
+    presented: str,
+    answer: dict[str, Any],
+    request_marker: str,
+    replace: bool = False,
+) -> bool:
+    """Keep the answer of the rotation of ``presented``, before that rotation is made (a
+    rotation commits at once, and an instance may die right after it). Only the first such
+    answer is kept, unless ``replace``: True if this one was kept."""
     nonce = os.urandom(12)
     sealed = AESGCM(_key(presented)).encrypt(nonce, json.dumps(answer).encode(), None)
-    store.add(
-        _name(presented),
-        {
-            "successor": hashlib.sha256(answer["refresh_token"].encode()).hexdigest(),
-            "marker": hashlib.sha256(request_marker.encode()).hexdigest(),
-            "sealed": base64.b64encode(nonce + sealed).decode(),
-        },
-        RETRY_WINDOW,
-    )
+    entry = {
+        "successor": hashlib.sha256(answer["refresh_token"].encode()).hexdigest(),
+        "marker": hashlib.sha256(request_marker.encode()).hexdigest(),
+        "sealed": base64.b64encode(nonce + sealed).decode(),
+    }
+    if replace:
+        store.put(_name(presented), entry, RETRY_WINDOW)
+        return True
+    return store.add(_name(presented), entry, RETRY_WINDOW)
 
 
 def recall(

@@ -4,7 +4,7 @@ import time
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CursorResult, Engine, MetaData, Result, event
+from sqlalchemy import CursorResult, Engine, Executable, MetaData, Result, Row, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -38,6 +38,22 @@ def changed_rows(result: Result[Any]) -> int:
     """How many rows an UPDATE or DELETE changed (its result is a ``CursorResult``, which
     ``Session.execute`` is not typed to return)."""
     return cast(CursorResult[Any], result).rowcount
+
+
+def runs_alone() -> bool:
+    """Whether ``execute_alone`` is available: on PostgreSQL. SQLite's pool may hand back the
+    connection the request's Session holds, so there every statement stays in the Session."""
+    return db.engine.dialect.name == "postgresql"
+
+
+def execute_alone(statement: Executable, params: dict[str, Any]) -> list[Row[Any]]:
+    """Run one statement in a transaction of its own (autocommit), on a pooled connection
+    the request's Session does not hold, and return its rows. For a statement that is atomic
+    by itself in a request that writes nothing else: it needs no BEGIN and COMMIT round trips
+    (two of a refresh's four, bench/RESULTS.md)."""
+    with db.engine.connect() as connection:
+        alone = connection.execution_options(isolation_level="AUTOCOMMIT")
+        return list(alone.execute(statement, params).all())
 
 
 #: a pooled connection idle for longer than this is checked before it is used again

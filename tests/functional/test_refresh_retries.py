@@ -58,3 +58,19 @@ def test_after_the_window_the_same_request_revokes_the_family(rp, rotated, app):
     services_of(app).store.delete(refresh_retries._name(old))  # the window is over
     assert rp.refresh(old, headers=SAME).status_code == 400
     assert rp.refresh(answer["refresh_token"]).status_code == 400
+
+
+def test_a_racing_request_whose_answer_was_kept_first_does_not_spoil_the_winners_retry(
+    rp, make, app
+):
+    """Answers are kept before the rotation commits. The same request racing with itself
+    may keep its answer first and then lose the rotation: the winner's answer replaces it."""
+    make.user("racing.user")
+    old = rp.sign_in("racing.user")["refresh_token"]
+    losers_answer = {"access_token": "x", "refresh_token": "never-stored", "token_type": "Bearer"}
+    marker = SAME["Idempotency-Key"]
+    assert refresh_retries.remember(services_of(app).store, old, losers_answer, marker)
+    answer = rp.refresh(old, headers=SAME).get_json()
+    retried = rp.refresh(old, headers=SAME)
+    assert retried.status_code == 200 and retried.get_json() == answer
+    assert rp.refresh(answer["refresh_token"]).status_code == 200  # not revoked

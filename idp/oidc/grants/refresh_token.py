@@ -9,9 +9,11 @@ The same request sent again because its answer was lost (same ``Idempotency-Key`
 ``X-Request-Id``) gets that answer again for a few seconds (``idp.oidc.refresh_retries``)
 instead of revoking the grant.
 
-A refresh runs on every module all day, so it is kept to three database round trips on
-PostgreSQL: the token with its account's state (one query), the rotation (one statement),
-the commit (bench/RESULTS.md).
+A refresh runs on every module all day, so it is kept to two database round trips on
+PostgreSQL: the token with its account's state (one query) and the rotation (one statement),
+each committed at once (``idp.oidc.refresh_tokens``, bench/RESULTS.md). The answer a retry
+would get is therefore kept before the rotation, and replaced after it by the winner of two
+racing requests that the loser's answer got ahead of.
 """
 
 from __future__ import annotations
@@ -125,11 +127,33 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
         )
 
     def save_token(self, token: dict[str, Any]) -> None:
-        """Kept for ``revoke_old_credential``, which stores it with the rotation."""
+        """Kept for the rotation, which stores it (``create_token_response``)."""
+        self._answer = token
         self._issued = refresh_token_row(
             self.ctx, token, self.request.client.client_id, self.request.user
         )
 
     def revoke_old_credential(self, refresh_token: RefreshCredential) -> None:
-        if not rotate_refresh_token(self.ctx, refresh_token.record, self._issued):
+        """Kept for the rotation too: it comes once the answer is whole."""
+        self._old = refresh_token
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Authlib's answer (its OpenID hook adds the ID token as that method returns), then
+        the rotation, which commits at once: the answer a retry would get is kept whole
+        before it."""
+        status, answer, headers = super().create_token_response()
+        self._rotate()
+        return status, answer, headers
+
+    def _rotate(self) -> None:
+        retry_marker = refresh_retries.marker(self.request.headers)
+        presented = self.request.payload.data["refresh_token"]
+        kept = retry_marker is not None and refresh_retries.remember(
+            self.ctx.store, presented, self._answer, retry_marker
+        )
+        if not rotate_refresh_token(self.ctx, self._old.record, self._issued):
             raise InvalidGrantError("The refresh token was already used.")
+        if retry_marker is not None and not kept:  # a racing request's answer got there first
+            refresh_retries.remember(
+                self.ctx.store, presented, self._answer, retry_marker, replace=True
+            )
