@@ -120,7 +120,7 @@ class PasswordLogin:
     ) -> LoginStep:
         """Raises ThrottledError, InvalidCredentialsError, AccountDeactivatedError or
         EmailNotVerifiedError."""
-        self._throttle.check(username, source)
+        failures_on_record = self._throttle.check(username, source)
         session = self._db_session()
         try:
             # the account, its habilitation state and its app in one query (three before)
@@ -133,7 +133,7 @@ class PasswordLogin:
         except Exception:
             session.rollback()
             raise
-        self._throttle.succeeded(username, source)
+        self._throttle.succeeded(username, source, failures_on_record)
         _, ended_all, enrolled = found
         try:
             eligibility.check_sign_in(session, user, ended_all)  # active and not blocked by now

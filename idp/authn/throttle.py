@@ -41,17 +41,18 @@ class LoginThrottle:
         self.max_delay = max_delay
         self.per_source = per_source
 
-    def check(self, username: str, source: str) -> None:
-        """Raise ThrottledError while this account + source must still wait."""
+    def check(self, username: str, source: str) -> bool:
+        """Raise ThrottledError while this account + source must still wait; else whether
+        any failure is on record for them (what ``succeeded`` has to clear)."""
         key = self._pair(username, source)
-        raw, last = self._store.get_many([key, key + ":last"])
+        raw, last, account = self._store.get_many([key, key + ":last", self._account(username)])
         count = int(raw) if isinstance(raw, int) else 0  # a counter of ``incr``
-        if count < self.after:
-            return
-        delay = min(2 ** (count - self.after + 1), self.max_delay)
-        wait = int((last or {"at": clock.now()})["at"] + delay - clock.now()) + 1
-        if wait > 0:
-            raise ThrottledError(wait)
+        if count >= self.after:
+            delay = min(2 ** (count - self.after + 1), self.max_delay)
+            wait = int((last or {"at": clock.now()})["at"] + delay - clock.now()) + 1
+            if wait > 0:
+                raise ThrottledError(wait)
+        return raw is not None or last is not None or account is not None
 
     def failed(self, username: str, source: str) -> int:
         """Record a failure; the account's new count, or 0 if this source no longer adds.
@@ -65,9 +66,12 @@ class LoginThrottle:
             return 0
         return self._store.incr(self._account(username), WINDOW)
 
-    def succeeded(self, username: str, source: str) -> None:
-        key = self._pair(username, source)
-        self._store.delete(key, key + ":last", self._account(username))
+    def succeeded(self, username: str, source: str, failures_on_record: bool = True) -> None:
+        """Clear the counters after a right password; no round trip when ``check`` found none
+        (most logins). A failure counted between the two then stays: stricter, never laxer."""
+        if failures_on_record:
+            key = self._pair(username, source)
+            self._store.delete(key, key + ":last", self._account(username))
 
     def reset_account(self, username: str) -> None:
         """A referent unblocked the account: start counting afresh."""

@@ -18,6 +18,7 @@ from typing import Any
 from authlib.oauth2.rfc6749 import OAuth2Error
 from flask import Blueprint, Flask, Response, current_app, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_limiter.errors import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.wrappers import Response as WsgiResponse
@@ -114,7 +115,10 @@ def _http_error(render: Render, error: HTTPException) -> WsgiResponse:
     if status == 429:
         code = "too_many_requests"
         description = str(TEXTS[code])
-    return render(code, description, status)
+    response = render(code, description, status)
+    if isinstance(error, RateLimitExceeded):  # the window's length: when it is over at the latest
+        response.headers["Retry-After"] = str(error.limit.limit.get_expiry())
+    return response
 
 
 def _csrf_error(render: Render, error: CSRFError) -> Response:

@@ -9,7 +9,9 @@ from flask_limiter.util import get_remote_address
 from idp.services import of as services_of
 from idp.web.context import ctx
 
-limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=True)
+# No X-RateLimit-* headers: reading the window for them took two more Redis round trips on
+# every limited request; a refusal still says when to come back (Retry-After, web.errors).
+limiter = Limiter(key_func=get_remote_address, default_limits=[], headers_enabled=False)
 
 #: Blueprints with no per-address limit: the protocol endpoints, called by modules from a
 #: few addresses at high rates, with high-entropy secrets or signed assertions.
