@@ -60,6 +60,10 @@ class PendingRequest:
     def param(self, name: str) -> str | None:
         return next((value for key, value in self.params if key == name), None)
 
+    def pairs(self) -> list[tuple[str, str]]:
+        """The request's parameters as the decision takes them (stored as JSON lists)."""
+        return [(key, value) for key, value in self.params]
+
 
 @dataclass
 class Outcome:

@@ -87,9 +87,8 @@ class Provider:
         a page comes next (charter, consent, an error): the request is kept, marked as
         logged in, for the resume to show it."""
         pending.login_done_at = clock.seconds()
-        params = [(key, value) for key, value in pending.params]
         outcome = self._in_unit_of_work(
-            lambda: self.authorization.authorize(params, session, pending)
+            lambda: self.authorization.authorize(pending.pairs(), session, pending)
         )
         if outcome.kind != "respond":
             self.authorization.save_pending(pending)

@@ -140,7 +140,7 @@ def bound_pending(pending_id: str | None) -> PendingRequest | None:
 
 
 def params(pending: PendingRequest | None) -> list[tuple[str, str]]:
-    return [(key, value) for key, value in pending.params] if pending else []
+    return pending.pairs() if pending else []
 
 
 def param(pending: PendingRequest | None, name: str) -> str | None:
