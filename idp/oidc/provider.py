@@ -26,7 +26,7 @@ from idp.oidc.context import ProviderContext
 from idp.oidc.discovery import provider_metadata
 from idp.oidc.server import create_authorization_server
 from idp.oidc.userinfo import create_resource_protector, userinfo_claims
-from idp.storage import keys
+from idp.storage import database, keys
 
 T = TypeVar("T")
 
@@ -121,7 +121,8 @@ class Provider:
             response: Response = self.server.create_token_response(oauth_request)
             return response
 
-        response = self._respond(respond)
+        with database.sharing_one_connection():  # a refresh's read and rotation
+            response = self._respond(respond)
         if response.status_code == 200:
             metrics.TOKENS.labels(grant if grant in GRANT_TYPES else "other").inc()
         return response

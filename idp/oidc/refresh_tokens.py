@@ -4,7 +4,8 @@ two requests racing on one token only one wins.
 
 On PostgreSQL a refresh's read and its rotation each run alone, in autocommit: the read needs
 no transaction and the rotation is atomic by itself, so a refresh needs no BEGIN and COMMIT
-(two of its four round trips). Elsewhere both run in the request's unit of work."""
+(two of its four round trips). The token endpoint lets them share one pooled connection
+(``database.sharing_one_connection``). Elsewhere both run in the request's unit of work."""
 
 from __future__ import annotations
 

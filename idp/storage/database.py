@@ -1,10 +1,14 @@
 """The Flask-SQLAlchemy handle, with constraint names Alembic can rely on."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import CursorResult, Engine, Executable, MetaData, Result, Row, event
+from sqlalchemy import Connection, CursorResult, Engine, Executable, MetaData, Result, Row, event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -50,10 +54,42 @@ def execute_alone(statement: Executable, params: dict[str, Any]) -> list[Row[Any
     """Run one statement in a transaction of its own (autocommit), on a pooled connection
     the request's Session does not hold, and return its rows. For a statement that is atomic
     by itself in a request that writes nothing else: it needs no BEGIN and COMMIT round trips
-    (two of a refresh's four, bench/RESULTS.md)."""
-    with db.engine.connect() as connection:
-        alone = connection.execution_options(isolation_level="AUTOCOMMIT")
-        return list(alone.execute(statement, params).all())
+    (two of a refresh's four, bench/RESULTS.md). Inside ``sharing_one_connection`` the
+    statements share one checkout."""
+    held = _held.get()
+    if held is None:
+        with _autocommit_connection() as connection:
+            return list(connection.execute(statement, params).all())
+    if held.connection is None:
+        held.connection = _autocommit_connection()
+    return list(held.connection.execute(statement, params).all())
+
+
+def _autocommit_connection() -> Connection:
+    return db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+@dataclass
+class _Held:
+    connection: Connection | None = None
+
+
+_held: ContextVar[_Held | None] = ContextVar("idp_connection_alone", default=None)
+
+
+@contextmanager
+def sharing_one_connection() -> Iterator[None]:
+    """Let the ``execute_alone`` statements of a block share one pooled connection, taken at
+    the first of them (none if there is none) and returned at the end: a checkout and its
+    return cost as much CPU as a third of a statement, and a refresh has two statements."""
+    held = _Held()
+    token = _held.set(held)
+    try:
+        yield
+    finally:
+        _held.reset(token)
+        if held.connection is not None:
+            held.connection.close()
 
 
 #: a pooled connection idle for longer than this is checked before it is used again

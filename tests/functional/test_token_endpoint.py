@@ -8,6 +8,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from sqlalchemy import event
 
 from idp.services import of as services_of
 from idp.storage import db, keys
@@ -266,3 +267,21 @@ def test_racing_refreshes_never_both_succeed(app, rp, make):
         codes = _race(app, [(data, _basic(rp))] * 2)
         assert codes == [200, 400], codes
         refresh_token = rp.sign_in("ray")["refresh_token"]
+
+
+def test_a_refresh_takes_one_pooled_connection(rp, make):
+    """Its read and its rotation share one checkout (on PostgreSQL each runs alone in
+    autocommit; elsewhere in the request's Session)."""
+    make.user("lou")
+    first = rp.sign_in("lou")
+    taken: list[int] = []
+
+    def count(*_: object) -> None:
+        taken.append(1)
+
+    event.listen(db.engine, "checkout", count)
+    try:
+        assert rp.refresh(first["refresh_token"]).status_code == 200
+    finally:
+        event.remove(db.engine, "checkout", count)
+    assert len(taken) == 1
