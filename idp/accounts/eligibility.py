@@ -10,7 +10,7 @@ Every refusal is a ``NotEligibleError`` whose ``code`` the pages and the logs us
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -50,7 +50,12 @@ class NoValidHabilitationError(NotEligibleError):
 
 
 def is_blocked(user: User) -> bool:
-    return user.blocked_until is not None and user.blocked_until > clock.utcnow()
+    return blocked_until_later(user.blocked_until)
+
+
+def blocked_until_later(blocked_until: datetime | None) -> bool:
+    """Whether a block that lasts until ``blocked_until`` still holds."""
+    return blocked_until is not None and blocked_until > clock.utcnow()
 
 
 def check_sign_in(session: Session, user: User, ended_all: bool | None = None) -> None:

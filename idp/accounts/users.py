@@ -17,6 +17,7 @@ from idp import clock
 from idp.accounts import audit, eligibility, habilitations
 from idp.accounts.usernames import username_key
 from idp.errors import ConflictError, IdpError
+from idp.storage import database
 from idp.storage.models import User
 
 USERNAME_PATTERN = re.compile(r"^[A-Za-z0-9._@-]{2,150}$")
@@ -176,7 +177,14 @@ class TokenHolder:
     national_id: str | None
     updated_at: datetime
     psc_profile: dict[str, Any] | None
+    blocked_until: datetime | None
     may_hold_tokens: bool
+
+    @property
+    def may_sign_in(self) -> bool:
+        """Whether a login may become tokens now (a code exchange asks): as ``may_hold_tokens``,
+        and not blocked after wrong passwords."""
+        return self.may_hold_tokens and not eligibility.blocked_until_later(self.blocked_until)
 
 
 #: the TokenHolder fields read from the account's row (``may_hold_tokens`` is derived)
@@ -212,11 +220,32 @@ def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None
 
 
 def token_holder(session: Session, subject: str) -> TokenHolder | None:
+    """The holder of a token's ``sub``, read alone (``database.execute_alone_or_in``)."""
+    rows = database.execute_alone_or_in(session, _holder_by_subject(), {"subject": subject[:64]})
+    return holder_from_rows(rows)
+
+
+def holder_by_id(session: Session, user_id: int) -> TokenHolder | None:
+    """The holder of a code being exchanged, read alone (``database.execute_alone_or_in``)."""
+    return holder_from_rows(database.execute_alone_or_in(session, _holder_by_id(), {"id": user_id}))
+
+
+@functools.cache
+def _holder_by_subject() -> Any:
+    return _holders().where(User.__table__.c.subject == bindparam("subject"))
+
+
+@functools.cache
+def _holder_by_id() -> Any:
+    return _holders().where(User.__table__.c.id == bindparam("id"))
+
+
+def _holders() -> Any:
     from idp.storage.models import Habilitation
 
-    rows = session.execute(
+    account, habilitation = User.__table__, Habilitation.__table__
+    return (
         select(*holder_columns())
-        .outerjoin(Habilitation, Habilitation.user_id == User.id)
-        .where(User.subject == subject[:64])
-    ).all()
-    return holder_from_rows(rows)
+        .select_from(account)
+        .outerjoin(habilitation, habilitation.c.user_id == account.c.id)
+    )

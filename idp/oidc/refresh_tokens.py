@@ -10,12 +10,11 @@ no transaction and the rotation is atomic by itself, so a refresh needs no BEGIN
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, exists, insert, select, update
+from sqlalchemy import bindparam, exists, insert, select, update
 
 from idp import clock
 from idp.accounts import users
@@ -61,10 +60,11 @@ def refresh_token_row(
 def save_refresh_token(
     ctx: ProviderContext, token: dict[str, Any], client_id: str, principal: Principal
 ) -> None:
-    """Store the refresh token of a token response; the request's unit of work commits. One
-    Core INSERT: an ORM object's flush cost a code exchange about a millisecond."""
+    """Store the refresh token of a token response, alone on PostgreSQL (committed at once),
+    elsewhere in the request's unit of work. One Core INSERT: an ORM object's flush cost a
+    code exchange about a millisecond."""
     row = refresh_token_row(ctx, token, client_id, principal)
-    ctx.db_session().execute(_insert_statement(), row)
+    database.execute_alone_or_in(ctx.db_session(), _insert_statement(), row)
 
 
 def rotate_refresh_token(ctx: ProviderContext, old: StoredRefresh, new: dict[str, Any]) -> bool:
@@ -113,11 +113,7 @@ def find_refresh_grant(
     if not token or len(token) > 512:
         return None
     params = {"token_hash": digest(token)}
-    rows: Sequence[Row[Any]]
-    if database.runs_alone():
-        rows = database.execute_alone(_grant_query(), params)
-    else:
-        rows = ctx.db_session().execute(_grant_query(), params).all()
+    rows = database.execute_alone_or_in(ctx.db_session(), _grant_query(), params)
     width = len(STORED_REFRESH_COLUMNS)
     holder = users.holder_from_rows(rows, offset=width)
     if holder is None:

@@ -59,10 +59,25 @@ def execute_alone(statement: Executable, params: dict[str, Any]) -> list[Row[Any
     held = _held.get()
     if held is None:
         with _autocommit_connection() as connection:
-            return list(connection.execute(statement, params).all())
+            return _rows(connection.execute(statement, params))
     if held.connection is None:
         held.connection = _autocommit_connection()
-    return list(held.connection.execute(statement, params).all())
+    return _rows(held.connection.execute(statement, params))
+
+
+def _rows(result: Result[Any]) -> list[Row[Any]]:
+    return list(result.all()) if cast(CursorResult[Any], result).returns_rows else []
+
+
+def execute_alone_or_in(
+    session: Session, statement: Executable, params: dict[str, Any]
+) -> list[Row[Any]]:
+    """``execute_alone`` on PostgreSQL, or in ``session`` elsewhere (committed with it). For
+    a read that needs nothing the request wrote, or a write that needs nothing else of the
+    request to be kept with it."""
+    if runs_alone():
+        return execute_alone(statement, params)
+    return _rows(session.execute(statement, params))
 
 
 def _autocommit_connection() -> Connection:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from idp import clock
-from idp.accounts import eligibility
+from idp.accounts import eligibility, users
 from idp.storage import db
 
 
@@ -39,6 +39,8 @@ def test_each_state_gives_its_code(make, state, code, keeps_tokens):
         assert refused.value.code == code
     assert eligibility.may_sign_in(db.session, user) is (code is None)
     assert eligibility.may_hold_tokens(db.session, user) is keeps_tokens
+    holder = users.holder_by_id(db.session, user.id)  # the same rule on plain columns
+    assert (holder.may_sign_in, holder.may_hold_tokens) == (code is None, keeps_tokens)
 
 
 def test_an_account_that_never_had_a_habilitation_may_sign_in(make):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import base64
 import json
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import Connection, event
 
+from idp import clock
 from idp.services import of as services_of
 from idp.storage import db, keys
 from idp.storage.models import RefreshToken
@@ -269,6 +273,37 @@ def test_racing_refreshes_never_both_succeed(app, rp, make):
         refresh_token = rp.sign_in("ray")["refresh_token"]
 
 
+@contextmanager
+def transactions_opened() -> Iterator[list[str]]:
+    """What opens a database transaction meanwhile: BEGINs on connections that are not in
+    autocommit (which send none)."""
+    opened: list[str] = []
+
+    def begin(connection: Connection) -> None:
+        if connection.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
+            opened.append("BEGIN")
+
+    event.listen(db.engine, "begin", begin)
+    try:
+        yield opened
+    finally:
+        event.remove(db.engine, "begin", begin)
+
+
+@pytest.mark.services_only
+def test_on_postgresql_a_code_exchange_and_userinfo_open_no_transaction(rp, make):
+    """The account is read and the refresh token stored alone, each in autocommit: no BEGIN
+    and COMMIT round trips on the login's busiest requests (bench/RESULTS.md)."""
+    make.user("lin")
+    rp.sign_in("lin")  # the worker has read its signing keys
+    auth = rp.in_new_browser().authorize("lin")
+    with transactions_opened() as opened:
+        tokens = rp.exchange(auth).get_json()
+        assert rp.userinfo(tokens["access_token"]).get_json()["sub"]
+    assert tokens["refresh_token"] and opened == []
+    assert db.session.query(RefreshToken).filter_by(used_at=None).count() == 2
+
+
 def test_a_refresh_takes_one_pooled_connection(rp, make):
     """Its read and its rotation share one checkout (on PostgreSQL each runs alone in
     autocommit; elsewhere in the request's Session)."""
@@ -285,3 +320,16 @@ def test_a_refresh_takes_one_pooled_connection(rp, make):
     finally:
         event.remove(db.engine, "checkout", count)
     assert len(taken) == 1
+
+
+@pytest.mark.parametrize("change", ["blocked", "deactivated"])
+def test_a_code_is_not_exchanged_once_its_account_is_blocked_or_deactivated(rp, make, change):
+    user = make.user("noe")
+    auth = rp.authorize("noe")
+    if change == "blocked":
+        user.blocked_until = clock.utcnow() + timedelta(minutes=15)
+    else:
+        user.is_active = False
+    db.session.commit()
+    answer = rp.exchange(auth)
+    assert (answer.status_code, answer.get_json()["error"]) == (400, "invalid_grant")

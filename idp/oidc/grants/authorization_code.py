@@ -7,7 +7,7 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
-from idp.accounts import eligibility, users
+from idp.accounts import users
 from idp.oidc.codes import AuthorizationCode, redeem_code, save_code
 from idp.oidc.principal import Principal
 
@@ -59,15 +59,28 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
         """Nothing to do: redeeming already consumed the code."""
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
-        found = users.get_with_state(self.ctx.db_session(), authorization_code.user_id)
-        if found is None or not eligibility.may_sign_in(self.ctx.db_session(), *found):
+        """The account as plain columns, read alone (``users.holder_by_id``): with the
+        refresh token's INSERT, also alone, a code exchange needs no transaction."""
+        holder = users.holder_by_id(self.ctx.db_session(), authorization_code.user_id)
+        if holder is None or not holder.may_sign_in:
             return None
-        user = found[0]
         return Principal(
-            user=user,
+            user=holder,
             auth_time=authorization_code.auth_time,
             acr=authorization_code.acr,
             amr=authorization_code.amr,
             sid=authorization_code.sid,
             family_id=authorization_code.family_id,
         )
+
+    def save_token(self, token: dict[str, Any]) -> None:
+        """Kept until the answer is whole (``create_token_response``)."""
+        self._answer = token
+
+    def create_token_response(self) -> tuple[int, dict[str, Any], list[tuple[str, str]]]:
+        """Authlib's answer (its OpenID hook adds the ID token as that method returns), then
+        the refresh token is stored: on PostgreSQL it is committed at once, so a failure in
+        the ID token must not leave it stored for an answer never sent."""
+        status, answer, headers = super().create_token_response()
+        self.server.save_token(self._answer, self.request)
+        return status, answer, headers
