@@ -61,13 +61,16 @@ class EmailNotVerifiedError(IdpError):
 @dataclass
 class LoginStep:
     """A finished login (``session``), an email code to ask (``challenge``), or an app code
-    to ask (``app_challenge``, an id)."""
+    to ask (``app_challenge``, an id). ``account``: the session's account, when this request
+    loaded it and found it may sign in (``eligibility.check_sign_in``), so that the answer to
+    the module need not read it again."""
 
     session: SsoSession | None = None
     challenge: Challenge | None = None
     app_challenge: str | None = None
     device_cookie: str | None = None
     device_cookie_name: str = ""
+    account: User | None = None
 
 
 class PasswordLogin:
@@ -152,11 +155,13 @@ class PasswordLogin:
                 remembered = None  # remembered after an emailed code: the app is asked now
         session.commit()
         if not asks_code:
-            return LoginStep(self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD))
+            sso = self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD)
+            return LoginStep(sso, account=user)
         if not user.email_verified:
             raise EmailNotVerifiedError(user.username)
         if remembered is not None:
-            return LoginStep(self._sessions.start(user.id, remembered.amr, remembered.acr))
+            sso = self._sessions.start(user.id, remembered.amr, remembered.acr)
+            return LoginStep(sso, account=user)
         if enrolled:
             return LoginStep(app_challenge=self._start_app_challenge(user))
         return LoginStep(challenge=self._otp.start(user))

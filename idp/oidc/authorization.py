@@ -121,10 +121,14 @@ class AuthorizationService:
         session: SsoSession | None,
         pending: PendingRequest | None = None,
         consent_given: bool | None = None,
+        account: User | None = None,
     ) -> Outcome:
-        """Decide the next step of an authorization request; see the module docstring."""
+        """Decide the next step of an authorization request; see the module docstring.
+        ``account``: the session's account when the caller just found it may sign in (a
+        login in this request), else it is read here."""
         request = self.server.authorization_request(params)
-        account = signed_in_user(self.ctx.db_session(), session)
+        if account is None or session is None or account.id != session.user_id:
+            account = signed_in_user(self.ctx.db_session(), session)
         end_user = _principal(session, account)
         try:
             check_parameter_sizes(params)

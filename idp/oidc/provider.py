@@ -27,6 +27,7 @@ from idp.oidc.discovery import provider_metadata
 from idp.oidc.server import create_authorization_server
 from idp.oidc.userinfo import create_resource_protector, userinfo_claims
 from idp.storage import database, keys
+from idp.storage.models import User
 
 T = TypeVar("T")
 
@@ -80,15 +81,17 @@ class Provider:
             self.ctx.store.delete(keys.authorization_request(pending.id))
         return outcome
 
-    def answer_after_login(self, pending: PendingRequest, session: SsoSession) -> Response | None:
+    def answer_after_login(
+        self, pending: PendingRequest, session: SsoSession, account: User | None = None
+    ) -> Response | None:
         """The answer to the module right after the login that ``pending`` waited for, when
         nothing more is asked of the person: the browser goes back to the module at once
         instead of through ``/authorize/resume``, one request less at every login. None when
         a page comes next (charter, consent, an error): the request is kept, marked as
-        logged in, for the resume to show it."""
+        logged in, for the resume to show it. ``account``: as ``LoginStep.account``."""
         pending.login_done_at = clock.seconds()
         outcome = self._in_unit_of_work(
-            lambda: self.authorization.authorize(pending.pairs(), session, pending)
+            lambda: self.authorization.authorize(pending.pairs(), session, pending, account=account)
         )
         if outcome.kind != "respond":
             self.authorization.save_pending(pending)

@@ -61,7 +61,7 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
     if pending is None:
         response = redirect(url_for("pages.home"))
     else:
-        answer = provider().answer_after_login(pending, step.session)
+        answer = provider().answer_after_login(pending, step.session, step.account)
         response = answer or redirect(url_for("authorize.resume", request=pending.id))
     set_sid(response, step.session.sid)
     if step.device_cookie:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 
 import pytest
+from sqlalchemy import event
 
-from tests.rp import query
+from idp.storage import db
+from tests.factories import PASSWORD
+from tests.rp import csrf_token, query
 
 
 def error_of(response) -> dict[str, str]:
@@ -256,3 +259,29 @@ def test_a_login_with_a_page_to_show_goes_through_the_resume(rp, make):
     assert response.status_code == 302 and "/authorize/resume" in response.location
     page = rp.client.get(response.location)
     assert page.status_code == 200 and "conditions" in page.get_data(as_text=True).lower()
+
+
+def test_a_password_login_answering_the_module_reads_the_account_once(rp, make):
+    """The login found the account may sign in: its answer to the module does not read it
+    again (one query and one transaction less per login, bench/RESULTS.md)."""
+    make.user("ugo")
+    rp.sign_in("ugo")  # with the mailed code: this browser is remembered
+    auth = rp.request(prompt="login")
+    login_page = rp.start(auth).location
+    form = {"username": "ugo", "password": PASSWORD}
+    form["csrf_token"] = csrf_token(rp.client.get(login_page).get_data(as_text=True))
+    reads: list[str] = []
+
+    def read(_conn, _cursor, statement: str, *_: object) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM users" in statement:
+            reads.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", read)
+    try:
+        response = rp.client.post(login_page, data=form)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", read)
+    assert response.status_code == 302 and response.location.startswith(rp.info.redirect_uri)
+    assert len(reads) == 1
+    auth.result = query(response.location)
+    assert rp.exchange(auth).status_code == 200
