@@ -69,9 +69,16 @@ class SessionService:
             psc=psc,
             started=clock.now(),
         )
-        self._save(session)
+        # the session and the account's index of sessions in one round trip
+        index_key = self._user_key(user_id)
+        sids = (self._store.get(index_key) or {"sids": []})["sids"][-49:]
+        self._store.put_many(
+            [
+                (self._key(session.sid), asdict(session), self._ttl),
+                (index_key, {"sids": [*sids, session.sid]}, self._ttl),
+            ]
+        )
         metrics.SESSIONS.labels(acr).inc()
-        self._index(user_id, session.sid)
         return session
 
     def end_all(self, user_id: int) -> int:
@@ -97,11 +104,6 @@ class SessionService:
         if ended:
             for listener in self.on_logout:
                 listener(ended)
-
-    def _index(self, user_id: int, sid: str) -> None:
-        key = self._user_key(user_id)
-        sids = (self._store.get(key) or {"sids": []})["sids"][-49:]
-        self._store.put(key, {"sids": [*sids, sid]}, self._ttl)
 
     @staticmethod
     def _user_key(user_id: int) -> str:

@@ -29,6 +29,12 @@ class EphemeralStore(ABC):
     def put(self, key: str, value: Value, ttl: int) -> None:
         """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any previous value."""
 
+    def put_many(self, items: list[tuple[str, Value, int]]) -> None:
+        """``put`` each (key, value, ttl), in one round trip where the backend can (not as
+        one transaction: each key stands alone)."""
+        for key, value, ttl in items:
+            self.put(key, value, ttl)
+
     @abstractmethod
     def add(self, key: str, value: Value, ttl: int) -> bool:
         """Store only if ``key`` is absent; True if stored (replay caches rely on this)."""
@@ -148,6 +154,12 @@ class RedisStore(EphemeralStore):
 
     def put(self, key: str, value: Value, ttl: int) -> None:
         self._redis.set(key, json.dumps(value), ex=_check_ttl(ttl))
+
+    def put_many(self, items: list[tuple[str, Value, int]]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for key, value, ttl in items:
+            pipe.set(key, json.dumps(value), ex=_check_ttl(ttl))
+        pipe.execute()
 
     def add(self, key: str, value: Value, ttl: int) -> bool:
         return bool(self._redis.set(key, json.dumps(value), ex=_check_ttl(ttl), nx=True))

@@ -132,3 +132,11 @@ def test_get_many_keeps_order_and_misses(store, key):
     store.put(key + ":a", {"n": 1}, 60)
     store.put(key + ":c", {"n": 3}, 60)
     assert store.get_many([key + ":a", key + ":b", key + ":c"]) == [{"n": 1}, None, {"n": 3}]
+
+
+def test_put_many_stores_each_with_its_own_ttl(store, key):
+    store.put_many([(key + ":a", {"n": 1}, 60), (key + ":b", {"n": 2}, 1)])
+    assert store.get_many([key + ":a", key + ":b"]) == [{"n": 1}, {"n": 2}]
+    store.put_many([(key + ":a", {"n": 3}, 60)])  # replaces, as put does
+    time.sleep(1.2)
+    assert store.get_many([key + ":a", key + ":b"]) == [{"n": 3}, None]
