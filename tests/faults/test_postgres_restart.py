@@ -85,3 +85,4 @@ def test_an_idle_connection_found_dead_is_replaced_before_use(rp, make, own_post
     own_postgres.start()
     answer = rp.refresh(tokens["refresh_token"])
     assert answer.status_code == 200, answer.get_json()
+    db.engine.dispose()  # the pool's other connections died too: none for the teardown
