@@ -19,6 +19,8 @@ from idp.storage import db
 CLIENT_ID = "bench-module"
 CLIENT_SECRET = "bench-module-secret-0123456789abcdef"
 REDIRECT = "https://bench.example/callback"
+#: a second module, registered with ES256 ID tokens (a client may choose its ID tokens' algorithm)
+ES256_CLIENT_ID = "bench-module-es256"
 PASSWORD = "un mot de passe de banc d'essai"
 
 
@@ -27,17 +29,19 @@ def seed(count: int) -> dict:
     with app.app_context():
         ctx = services_of(app)
         devices = services_of(app).devices
-        create_client(
-            db.session,
-            ClientRegistration(
-                client_id=CLIENT_ID,
-                client_name="Banc d'essai",
-                redirect_uris=[REDIRECT],
-                grant_types=["authorization_code", "refresh_token", "client_credentials"],
-                token_endpoint_auth_method="client_secret_basic",
-            ),
-            secret=CLIENT_SECRET,
-        )
+        for client_id, id_token_alg in ((CLIENT_ID, None), (ES256_CLIENT_ID, "ES256")):
+            create_client(
+                db.session,
+                ClientRegistration(
+                    client_id=client_id,
+                    client_name="Banc d'essai",
+                    redirect_uris=[REDIRECT],
+                    grant_types=["authorization_code", "refresh_token", "client_credentials"],
+                    token_endpoint_auth_method="client_secret_basic",
+                    id_token_signed_response_alg=id_token_alg,
+                ),
+                secret=CLIENT_SECRET,
+            )
         people = []
         for n in range(count):
             username = f"bench-{n:03d}"
@@ -66,6 +70,7 @@ def seed(count: int) -> dict:
         db.session.commit()
     return {
         "client_id": CLIENT_ID,
+        "es256_client_id": ES256_CLIENT_ID,
         "client_secret": CLIENT_SECRET,
         "redirect_uri": REDIRECT,
         "users": people,
