@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -357,6 +358,22 @@ def argon2_rate() -> float:
 
 
 # --- the run -------------------------------------------------------------------------------
+def refresh_load(
+    module: RelyingParty, pool: Path, args: argparse.Namespace, cores: str = CLIENT_CORE
+) -> Callable[[float | None], dict]:
+    """A module refreshing with rotation: each run gets a fresh pool of refresh tokens (two per
+    connection, each used once) from the module's own logins, then wrk replays them."""
+    basic, c = module.basic.decode(), args.connections
+
+    def load(warmup: float | None) -> dict:
+        pool.write_text("\n".join(module.tokens()["refresh_token"] for _ in range(2 * c)))
+        env = {"BENCH_BASIC": basic, "BENCH_REFRESH_FILE": str(pool)}
+        url = module.server.url + "/token"
+        return wrk(url, warmup or args.seconds, c, "refresh.lua", env, cores=cores)
+
+    return load
+
+
 def scenarios(server: Server, rp: RelyingParty, work: Path, args: argparse.Namespace) -> list:
     basic = rp.basic.decode()
     c = args.connections
@@ -391,22 +408,12 @@ def scenarios(server: Server, rp: RelyingParty, work: Path, args: argparse.Names
     )
     simple("userinfo", "/userinfo", "bearer_get.lua", BENCH_TOKEN=access)
 
-    def refresh_for(module: RelyingParty) -> Any:
-        pool = work / f"refresh-tokens-{module.client_id}.txt"
-        basic = module.basic.decode()
-
-        def refresh(warmup: float | None) -> dict:
-            pool.write_text("\n".join(module.tokens()["refresh_token"] for _ in range(2 * c)))
-            env = {"BENCH_BASIC": basic, "BENCH_REFRESH_FILE": str(pool)}
-            return wrk(server.url + "/token", warmup or args.seconds, c, "refresh.lua", env)
-
-        return refresh
-
     for name, module in (
         ("refresh (rotation)", rp),
         (ES256_ID_TOKENS, RelyingParty(server, rp.seed, rp.seed["es256_client_id"])),
     ):
-        results.append(measure(server, name, refresh_for(module), args.runs, args.warmup, c, floor))
+        load = refresh_load(module, work / f"refresh-tokens-{module.client_id}.txt", args)
+        results.append(measure(server, name, load, args.runs, args.warmup, c, floor))
 
     seed_file = work / "seed.json"
 
@@ -517,12 +524,7 @@ def rs256_scenarios(work: Path, seed: dict, args: argparse.Namespace) -> list[Re
             }
             return wrk(rs256.url + "/token", warmup or args.seconds, c, "post_form.lua", env)
 
-        pool = work / "refresh-tokens-rs256.txt"
-
-        def refresh(warmup: float | None) -> dict:
-            pool.write_text("\n".join(rp.tokens()["refresh_token"] for _ in range(2 * c)))
-            env = {"BENCH_BASIC": basic, "BENCH_REFRESH_FILE": str(pool)}
-            return wrk(rs256.url + "/token", warmup or args.seconds, c, "refresh.lua", env)
+        refresh = refresh_load(rp, work / "refresh-tokens-rs256.txt", args)
 
         return [
             measure(rs256, "client_credentials RS256", cc, args.runs, args.warmup, c, floor),
@@ -552,14 +554,8 @@ def _with_workers(workers: int, work: Path, seed: dict, args: argparse.Namespace
     server.start()
     try:
         rp = RelyingParty(server, seed)
-        basic, c = rp.basic.decode(), args.connections
-        pool = work / f"refresh-tokens-{workers}.txt"
-
-        def refresh(warmup: float | None) -> dict:
-            pool.write_text("\n".join(rp.tokens()["refresh_token"] for _ in range(2 * c)))
-            env = {"BENCH_BASIC": basic, "BENCH_REFRESH_FILE": str(pool)}
-            url = server.url + "/token"
-            return wrk(url, warmup or args.seconds, c, "refresh.lua", env, cores="0,1")
+        c = args.connections
+        refresh = refresh_load(rp, work / f"refresh-tokens-{workers}.txt", args, cores="0,1")
 
         def login(warmup: float | None) -> dict:
             browsers = 2 * args.login_concurrency
