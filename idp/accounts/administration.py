@@ -1,9 +1,9 @@
 """What referents and support may do to accounts and habilitations — enforced here.
 
-A referent *sees* the accounts holding a current habilitation at an establishment where they
-are a current referent. A referent *acts* on an account (email, national identifier, state,
-habilitations) only when every current habilitation of that account lies inside their own
-establishments, and never on support accounts or other referents: an account with wider rights
+A referent *sees* the accounts holding a current or future habilitation at an establishment
+where they are a current referent. A referent *acts* on an account (email, national identifier,
+state, habilitations) only when every habilitation of that account that has not ended (current
+or starting later) lies inside their own establishments, and never on support accounts or other referents: an account with wider rights
 than the referent's own is support's to change (accounts left without any current
 habilitation too). Who created an account gives no right over it.
 
@@ -157,8 +157,8 @@ class Administration:
             return "target_is_support"
         rows = habilitations.of_user(self._db_session(), user)
         today = habilitations.today()
-        if any(h.profile.is_referent and h.is_valid(today) for h in rows):
-            return "target_is_referent"
+        if any(h.profile.is_referent and h.is_pending_or_valid(today) for h in rows):
+            return "target_is_referent"  # a référent today or from a later date
         places = self._places(rows)
         if not places or not places <= actor.referent_of:
             return "not_referent_of_account"
@@ -186,12 +186,14 @@ class Administration:
         raise PermissionDeniedError(reason)
 
     def _places(self, rows: list[Habilitation]) -> set[int]:
-        """Where the account belongs now: its current habilitations' establishments; for an
-        account left with none, those of the habilitations that ended last (so the referent
-        who ended them can still see the account and give one again). Older habilitations
-        give no right."""
+        """Where the account belongs: the establishments of its habilitations that have not
+        ended, current and future alike (one that starts next month at another establishment
+        already makes the account that establishment's too, or a référent here alone would
+        hold it there on the start date); for an account left with none, those of the
+        habilitations that ended last (so the referent who ended them can still see the
+        account and give one again). Older habilitations give no right."""
         today = habilitations.today()
-        current = {h.establishment_id for h in rows if h.is_valid(today)}
+        current = {h.establishment_id for h in rows if h.is_pending_or_valid(today)}
         if current or not rows:
             return current
 
@@ -229,7 +231,6 @@ class Administration:
                 .filter(
                     Habilitation.establishment_id.in_(actor.referent_of),
                     Habilitation.ended_at.is_(None),
-                    Habilitation.valid_from <= today,
                     or_(Habilitation.valid_to.is_(None), Habilitation.valid_to >= today),
                 )
             )

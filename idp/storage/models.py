@@ -166,6 +166,11 @@ class Habilitation(db.Model):  # type: ignore[name-defined]
     def is_valid(self, today: date) -> bool:
         return valid_period(self.valid_from, self.valid_to, self.ended_at, today)
 
+    def is_pending_or_valid(self, today: date) -> bool:
+        """Not ended and not over: valid today or starting later. A habilitation that starts
+        next month already says where the account belongs (who may manage it)."""
+        return self.ended_at is None and (self.valid_to is None or today <= self.valid_to)
+
 
 def valid_period(
     valid_from: date, valid_to: date | None, ended_at: datetime | None, today: date

@@ -132,3 +132,62 @@ def test_l6_foreign_and_missing_accounts_answer_alike(client, world, make):
     missing = call(client, "GET", "/accounts/nobody-here", token)
     assert foreign.status_code == missing.status_code == 404
     assert foreign.get_json() == missing.get_json()
+
+
+# --- review 3, N1: a habilitation that starts later already counts -----------------------------
+
+
+@pytest.fixture
+def joining(world, make):
+    """An account of "here" that holds, from next month, a habilitation at "there"."""
+    newcomer = make.user("newcomer")
+    make.habilitation(newcomer, world["profile"], world["here"])
+    make.habilitation(newcomer, world["profile"], world["there"], started_days_ago=-30)
+    return newcomer
+
+
+def test_n1_a_future_habilitation_elsewhere_takes_the_account_out_of_a_referents_hands(
+    admin, world, joining, outbox
+):
+    actor = admin.actor(world["referent"])
+    assert admin.account(actor, joining.id) is joining  # still seen: it belongs here too
+    with pytest.raises(PermissionDeniedError) as refused:
+        admin.update_account(actor, joining, {"email": "attacker@evil.example"})
+    assert refused.value.reason == "not_referent_of_account"
+    with pytest.raises(PermissionDeniedError):
+        admin.set_blocked(actor, joining, True)
+    assert joining.pending_email is None and joining.blocked_until is None
+    assert not [m for m in outbox.all() if "attacker@evil.example" in str(m["To"])]
+
+
+def test_n1_the_referent_of_the_future_place_sees_the_account_without_managing_it(
+    admin, world, joining
+):
+    actor = admin.actor(world["other_referent"])
+    found, _ = admin.search(actor)
+    assert joining in found
+    with pytest.raises(PermissionDeniedError):
+        admin.update_account(actor, joining, {"phone": "01 02 03 04 05"})
+
+
+def test_n1_a_future_referent_habilitation_makes_the_account_supports_to_change(admin, world, make):
+    future_referent = make.user("future-referent")
+    make.habilitation(future_referent, world["profile"], world["here"])
+    make.habilitation(future_referent, make.referent_profile(), world["here"], started_days_ago=-30)
+    with pytest.raises(PermissionDeniedError) as refused:
+        admin.update_account(
+            admin.actor(world["referent"]), future_referent, {"email": "x@evil.example"}
+        )
+    assert refused.value.reason == "target_is_referent"
+    admin.update_account(admin.actor(world["support"]), future_referent, {"phone": "0102030405"})
+
+
+def test_n1_a_habilitation_over_or_ended_elsewhere_still_gives_no_right_there(admin, world, make):
+    moved = make.user("moved")
+    make.habilitation(moved, world["profile"], world["here"])
+    make.habilitation(moved, world["profile"], world["there"], days_left=-1, started_days_ago=40)
+    ended = make.habilitation(moved, world["profile"], world["there"], started_days_ago=-30)
+    ended.ended_at = datetime.now(UTC)
+    db.session.commit()
+    admin.update_account(admin.actor(world["referent"]), moved, {"phone": "01 02 03 04 05"})
+    assert moved.phone == "01 02 03 04 05"
