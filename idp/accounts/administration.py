@@ -3,9 +3,10 @@
 A referent *sees* the accounts holding a current or future habilitation at an establishment
 where they are a current referent. A referent *acts* on an account (email, national identifier,
 state, habilitations) only when every habilitation of that account that has not ended (current
-or starting later) lies inside their own establishments, and never on support accounts or other referents: an account with wider rights
-than the referent's own is support's to change (accounts left without any current
-habilitation too). Who created an account gives no right over it.
+or starting later) lies inside their own establishments, and never on support accounts or
+other referents (today's or later ones): an account with wider rights than the referent's own
+is support's to change (accounts left without any current habilitation too). Who created an
+account gives no right over it.
 
 An account outside what the actor sees answers as a missing one (no enumeration); a refusal
 on an account the actor sees is a PermissionDeniedError with its reason (a 403). Both are
