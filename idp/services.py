@@ -16,6 +16,7 @@ from idp.authn.account_security import AccountSecurity
 from idp.authn.app_enrolment import AuthenticatorApps
 from idp.authn.captcha import Captchas
 from idp.authn.email_changes import EmailChanges
+from idp.authn.known_browsers import KnownBrowsers
 from idp.authn.lockout import Lockout, LockoutPolicy
 from idp.authn.login import PasswordLogin
 from idp.authn.notices import SecurityNotices
@@ -137,8 +138,13 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         LockoutPolicy(
             settings.lockout_threshold, settings.lockout_duration, settings.second_factor_lockout
         ),
-        devices,
-        sessions,
+    )
+    known_browsers = KnownBrowsers(
+        secret_key,
+        store,
+        settings.known_browser_ttl,
+        allowance=settings.lockout_threshold,
+        window=settings.lockout_duration,
     )
     totp = Totp(current_session, store, kek, secret_key)
     notices = SecurityNotices(mailer)
@@ -151,6 +157,7 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         otp=otp,
         totp=totp,
         devices=devices,
+        known_browsers=known_browsers,
         throttle=throttle,
         lockout=lockout,
         otp_mandatory_from=settings.otp_mandatory_date(),

@@ -56,10 +56,14 @@ class Settings:
         0,
     )
     second_factor_lockout: int = _doc(
-        "consecutive wrong second-factor codes (email, app, reset page) that block an account",
+        "consecutive wrong second-factor codes (email, app, reset page) that lock an account "
+        "out for unknown browsers",
         10,
     )
     pending_request_ttl: int = _doc("seconds a user may take to sign in", 1800)
+    pending_unseen_ttl: int = _doc(
+        "seconds a waiting authorization request lives until its login page is shown", 120
+    )
     clock_skew: int = _doc("seconds of leeway when checking client assertions", 60)
     argon2_time_cost: int = _doc("argon2id passes (OWASP minimum: 2)", 2)
     argon2_memory_cost: int = _doc("argon2id memory in KiB (OWASP minimum: 19456)", 19456)
@@ -90,13 +94,28 @@ class Settings:
     otp_resend_cooldown: int = _doc("seconds between two sends of a code", 30)
     otp_max_sends: int = _doc("sends of a code per challenge", 4)
     remembered_device_ttl: int = _doc("seconds a browser is remembered after a code", 8 * 3600)
-    lockout_threshold: int = _doc("consecutive failed passwords that block an account", 10)
+    lockout_threshold: int = _doc(
+        "consecutive failed passwords from unknown browsers that lock an account out for them "
+        "(and failed passwords a known browser may make before it counts as unknown)",
+        10,
+    )
     lockout_per_source: int = _doc("failures one IP address may add to an account's count", 5)
-    lockout_duration: int = _doc("seconds an account stays blocked unless a referent unblocks", 900)
+    lockout_duration: int = _doc(
+        "seconds unknown browsers stay locked out unless a référent unblocks", 900
+    )
+    known_browser_ttl: int = _doc(
+        "seconds a browser stays known to an account after a login (exempt from lockouts)",
+        90 * 24 * 3600,
+    )
     throttle_after: int = _doc("failures (account + IP) before each try waits", 3)
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    rate_limit_pending: str = _doc(
+        "per-IP limit of authorization requests kept waiting for a login (a signed-in "
+        "browser's requests are not counted; one address may hide a whole hospital)",
+        "120/minute",
+    )
     inactivity_days: int = _doc("days without login after which maintenance deactivates", 365)
     log_format: str = _doc("text, or json: one JSON object per line with the request id", "text")
     metrics_token: str = _doc(
@@ -223,6 +242,8 @@ class Settings:
             "otp_max_attempts",
             "otp_max_sends",
             "remembered_device_ttl",
+            "known_browser_ttl",
+            "pending_unseen_ttl",
             "second_factor_lockout",
         ):
             if getattr(self, name) <= 0:

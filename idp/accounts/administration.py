@@ -268,7 +268,7 @@ class Administration:
     def actor_for_subject(self, subject: str) -> Actor | None:
         """The acting person of an access token, if the account may still use tokens."""
         user = users.get_by_subject(self._db_session(), subject)
-        if user is None or not eligibility.may_hold_tokens(self._db_session(), user):
+        if user is None or not eligibility.may_sign_in(self._db_session(), user):
             return None
         return self.actor(user)
 
@@ -393,8 +393,9 @@ class Administration:
         if blocked:
             user.blocked_until = datetime(9999, 12, 31, tzinfo=UTC)
             self._audit(actor, user, "user.blocked", "Blocage du compte")
-        else:
+        else:  # a référent's block and a lockout after wrong passwords alike
             user.blocked_until = None
+            user.locked_out_until = None
             self._audit(actor, user, "user.unblocked", "Déblocage du compte")
         self._db_session().commit()
         if blocked:

@@ -1,15 +1,24 @@
-"""Whether an account may sign in, and whether it may keep holding tokens: decided here only.
+"""Whether an account may sign in, whether it may keep holding tokens, and whether something
+it was given was ended by its cut-off: decided here only, from one ``AccountState`` however
+the account was read (an object at a login, plain columns at a token check).
 
-An account may sign in while it is active, not blocked after wrong passwords, and not left
-without any valid habilitation (an account that never had one, such as support or a new
-account, may). It keeps its tokens while active and not left without a valid habilitation: a
-blocked account keeps them (someone is guessing its password; its owner is not removed).
-Every refusal is a ``NotEligibleError`` whose ``code`` the pages and the logs use.
+An account may sign in, and keep what it holds (sessions, codes, grants, tokens), while it is
+active, not blocked by a référent or support, and not left without any valid habilitation (an
+account that never had one, such as support or a new account, may): one rule, ``eligible``.
+
+Wrong passwords or codes do not block an account here: they lock password attempts from
+browsers the account has not used (``authn.lockout``), and what an earlier login proved goes
+on. Every refusal is a ``NotEligibleError`` whose ``code`` the pages and the logs use.
+
+The cut-off (``signed_out_at``): every sign-in before it has ended. A session, a code, a
+refresh family or an access token that began at or before it is refused, wherever it is
+presented; instants in whole seconds (``auth_time``, ``iat``) count as before when the cut-off
+falls within their second, as the store's revocation markers do.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -38,7 +47,7 @@ class AccountDeactivatedError(NotEligibleError):
 
 
 class AccountBlockedError(NotEligibleError):
-    """Blocked for a while after too many wrong passwords or codes."""
+    """Blocked by a référent or support ("Bloquer le compte")."""
 
     code = "account_blocked"
 
@@ -49,8 +58,65 @@ class NoValidHabilitationError(NotEligibleError):
     code = "no_habilitation"
 
 
+@dataclass(frozen=True, slots=True)
+class AccountState:
+    """What the rules read of an account: its columns, and whether every habilitation ended
+    (read with the account by the caller's query, so that no rule costs a round trip)."""
+
+    is_active: bool
+    blocked_until: datetime | None
+    ended_all: bool
+    signed_out_at: datetime | None = None
+
+    @classmethod
+    def of(cls, user: User, ended_all: bool) -> AccountState:
+        return cls(user.is_active, user.blocked_until, ended_all, user.signed_out_at)
+
+    @classmethod
+    def from_rows(
+        cls,
+        is_active: bool,
+        blocked_until: datetime | None,
+        signed_out_at: datetime | None,
+        periods: list[Any],
+        today: date,
+    ) -> AccountState:
+        """From columns already read; ``periods``: the habilitations' (valid_from, valid_to,
+        ended_at), none for an account that never had one."""
+        ended_all = bool(periods) and not any(
+            valid_period(start, end, ended, today) for start, end, ended in periods
+        )
+        return cls(is_active, blocked_until, ended_all, signed_out_at)
+
+
+def refusal(state: AccountState) -> type[NotEligibleError] | None:
+    """Why this account may not sign in now, or None."""
+    if not state.is_active:
+        return AccountDeactivatedError
+    if blocked_until_later(state.blocked_until):
+        return AccountBlockedError
+    if state.ended_all:
+        return NoValidHabilitationError
+    return None
+
+
+def eligible(state: AccountState) -> bool:
+    """Whether the account may sign in now and keep what it holds."""
+    return refusal(state) is None
+
+
+def ended_by_cut_off(state: AccountState, instant: float) -> bool:
+    """Whether what began at ``instant`` (epoch seconds) was ended by the account's cut-off."""
+    return state.signed_out_at is not None and instant <= state.signed_out_at.timestamp()
+
+
 def is_blocked(user: User) -> bool:
     return blocked_until_later(user.blocked_until)
+
+
+def is_locked_out(user: User) -> bool:
+    """Password attempts from browsers this account has not used are refused for now."""
+    return blocked_until_later(user.locked_out_until)
 
 
 def blocked_until_later(blocked_until: datetime | None) -> bool:
@@ -58,38 +124,23 @@ def blocked_until_later(blocked_until: datetime | None) -> bool:
     return blocked_until is not None and blocked_until > clock.utcnow()
 
 
-def check_sign_in(session: Session, user: User, ended_all: bool | None = None) -> None:
-    """Raise the ``NotEligibleError`` that refuses this account a login, if any.
-    ``ended_all``: whether every habilitation ended, when the caller read it with the
+def state_of(session: Session, user: User, ended_all: bool | None = None) -> AccountState:
+    """``ended_all``: whether every habilitation ended, when the caller read it with the
     account (``ended_all_clause``); else it is read here."""
-    if not user.is_active:
-        raise AccountDeactivatedError(user.username)
-    if is_blocked(user):
-        raise AccountBlockedError(user.username)
-    if ended_all if ended_all is not None else has_ended_all(session, user):
-        raise NoValidHabilitationError(user.username)
+    ended = ended_all if ended_all is not None else has_ended_all(session, user)
+    return AccountState.of(user, ended)
+
+
+def check_sign_in(session: Session, user: User, ended_all: bool | None = None) -> None:
+    """Raise the ``NotEligibleError`` that refuses this account a login, if any: at every
+    step that ends in a session or changes its secrets (password, codes, PSC, password change
+    and reset)."""
+    refused = refusal(state_of(session, user, ended_all))
+    if refused is not None:
+        raise refused(user.username)
 
 
 def may_sign_in(session: Session, user: User | None, ended_all: bool | None = None) -> bool:
     """Whether a session may stand for this account now (checked wherever a session becomes
     a principal)."""
-    if user is None:
-        return False
-    try:
-        check_sign_in(session, user, ended_all)
-    except NotEligibleError:
-        return False
-    return True
-
-
-def may_hold_tokens(session: Session, user: User | None) -> bool:
-    return user is not None and user.is_active and not has_ended_all(session, user)
-
-
-def may_hold_tokens_by_rows(is_active: bool, periods: Sequence[Any], today: date) -> bool:
-    """The same rule on columns already read (the token-holder query reads them with the
-    refresh token, in one round trip): ``periods`` are the habilitations' (valid_from,
-    valid_to, ended_at)."""
-    return is_active and (
-        not periods or any(valid_period(start, end, ended, today) for start, end, ended in periods)
-    )
+    return user is not None and eligible(state_of(session, user, ended_all))

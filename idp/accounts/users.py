@@ -1,4 +1,4 @@
-"""User accounts: creation, lookup, state (blocked, deactivated, charter)."""
+"""User accounts: creation, lookup, state (blocked, locked out, deactivated, cut-off, charter)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import Date, bindparam, select
+from sqlalchemy import Date, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from idp import clock
 from idp.accounts import audit, eligibility, habilitations
@@ -118,28 +119,59 @@ def is_blocked(user: User) -> bool:
     return eligibility.is_blocked(user)
 
 
-def block(session: Session, username: str, seconds: int, actor: str = audit.SYSTEM) -> bool:
-    """Block an account after too many failures ("Compte bloqué"); False if no such account."""
-    user = get_by_username(session, username[:150])
-    if user is None or is_blocked(user):
+def lock_out(session: Session, user: User, seconds: int, actor: str = audit.SYSTEM) -> bool:
+    """Refuse password attempts from browsers the account has not used, for ``seconds``
+    (too many wrong passwords or codes); False if it was locked out already. Nothing the
+    account holds ends: a stranger who guesses must not sign its owner out."""
+    if eligibility.is_locked_out(user):
         return False
-    user.blocked_until = clock.utcnow() + timedelta(seconds=seconds)
+    until = clock.utcnow() + timedelta(seconds=seconds)
+    _set_quietly(session, user, locked_out_until=until)
     audit.record(
         session,
         actor,
-        "user.blocked",
+        "user.locked_out",
         f"user:{user.subject}",
-        description="Compte bloqué",
-        until=user.blocked_until.isoformat(),
+        description="Compte bloqué pour les connexions par mot de passe depuis un navigateur "
+        "inconnu (trop de mots de passe ou de codes erronés)",
+        until=until.isoformat(),
     )
     return True
 
 
 def unblock(session: Session, user: User, actor: str) -> None:
+    """Lift a référent's block and a lockout after wrong passwords alike."""
     user.blocked_until = None
+    user.locked_out_until = None
     audit.record(
         session, actor, "user.unblocked", f"user:{user.subject}", description="Déblocage du compte"
     )
+
+
+def lift_lockout(session: Session, user: User) -> None:
+    """A new password makes the guesses on the old one moot (the caller audits the change)."""
+    if user.locked_out_until is not None:
+        _set_quietly(session, user, locked_out_until=None)
+
+
+def end_sign_ins(session: Session, user: User) -> None:
+    """Record the account's cut-off: every sign-in before now has ended (its sessions, codes,
+    grants and tokens, however long the store's markers live). The caller commits."""
+    _set_quietly(session, user, signed_out_at=clock.utcnow())
+
+
+def _set_quietly(session: Session, user: User, **values: Any) -> None:
+    """Change the account's security columns without bumping ``updated_at`` (the OIDC claim
+    says when the person's information changed, not their sign-in state)."""
+    table = User.__table__
+    session.execute(
+        update(table)
+        .where(table.c.id == user.id)
+        .values(**values)
+        .values(updated_at=table.c.updated_at)
+    )
+    for name, value in values.items():
+        set_committed_value(user, name, value)
 
 
 def has_accepted_charter(user: User, version: str) -> bool:
@@ -162,8 +194,8 @@ def accept_charter(session: Session, user: User, version: str) -> None:
 
 @dataclass(frozen=True)
 class TokenHolder:
-    """An account as the token-checking endpoints see it: the claim columns, and whether it
-    may hold tokens, read in one query of plain columns (introspection and userinfo run on
+    """An account as the token-checking endpoints see it: the claim columns and its
+    ``AccountState``, read in one query of plain columns (introspection and userinfo run on
     every module call; loading ORM objects and habilitations was most of their cost)."""
 
     id: int
@@ -177,18 +209,22 @@ class TokenHolder:
     national_id: str | None
     updated_at: datetime
     psc_profile: dict[str, Any] | None
-    blocked_until: datetime | None
-    may_hold_tokens: bool
+    state: eligibility.AccountState
 
     @property
-    def may_sign_in(self) -> bool:
-        """Whether a login may become tokens now (a code exchange asks): as ``may_hold_tokens``,
-        and not blocked after wrong passwords."""
-        return self.may_hold_tokens and not eligibility.blocked_until_later(self.blocked_until)
+    def may_hold_tokens(self) -> bool:
+        """Whether the account may still sign in and hold tokens (``eligibility.eligible``)."""
+        return eligibility.eligible(self.state)
+
+    def signed_out_since(self, instant: float) -> bool:
+        """Whether what began at ``instant`` was ended by the account's cut-off."""
+        return eligibility.ended_by_cut_off(self.state, instant)
 
 
-#: the TokenHolder fields read from the account's row (``may_hold_tokens`` is derived)
+#: the TokenHolder fields read from the account's row (``state`` is derived)
 HOLDER_COLUMNS = tuple(f.name for f in fields(TokenHolder)[:-1])
+#: the account's columns the state is made of, read after HOLDER_COLUMNS
+STATE_COLUMNS = ("is_active", "blocked_until", "signed_out_at")
 
 
 def holder_columns() -> list[Any]:
@@ -200,8 +236,7 @@ def holder_columns() -> list[Any]:
 
     account, habilitation = User.__table__.c, Habilitation.__table__.c
     return [
-        *(account[name] for name in HOLDER_COLUMNS),
-        account.is_active,
+        *(account[name] for name in HOLDER_COLUMNS + STATE_COLUMNS),
         habilitation.valid_from,
         habilitation.valid_to,
         habilitation.ended_at,
@@ -212,11 +247,15 @@ def holder_from_rows(rows: Sequence[Any], offset: int = 0) -> TokenHolder | None
     """The holder of rows selected with ``holder_columns`` starting at column ``offset``."""
     if not rows:
         return None
-    active, first_period = offset + len(HOLDER_COLUMNS), offset + len(HOLDER_COLUMNS) + 1
+    state_at = offset + len(HOLDER_COLUMNS)
+    first_period = state_at + len(STATE_COLUMNS)
     periods = [row[first_period:] for row in rows if row[first_period] is not None]
-    allowed = eligibility.may_hold_tokens_by_rows(bool(rows[0][active]), periods, clock.today())
-    columns: dict[str, Any] = dict(zip(HOLDER_COLUMNS, rows[0][offset:active], strict=True))
-    return TokenHolder(**columns, may_hold_tokens=allowed)
+    is_active, blocked_until, signed_out_at = rows[0][state_at:first_period]
+    state = eligibility.AccountState.from_rows(
+        bool(is_active), blocked_until, signed_out_at, periods, clock.today()
+    )
+    columns: dict[str, Any] = dict(zip(HOLDER_COLUMNS, rows[0][offset:state_at], strict=True))
+    return TokenHolder(**columns, state=state)
 
 
 def token_holder(session: Session, subject: str) -> TokenHolder | None:

@@ -1,9 +1,10 @@
 """Password login as a use case: password, then (by policy) a code, then the SSO session.
 
-One answer for unknown user, wrong password and blocked account (no enumeration); the
-argon2 check runs in every case so the timing is alike. Failures are throttled and can block
-the account (see throttle.py). A browser remembered for the account skips the code unless the
-relying party asked for a fresh one (step-up).
+One answer for unknown user, wrong password, blocked account and a locked-out account tried
+from a browser it has not used (no enumeration); the argon2 check runs in every case so the
+timing is alike. Failures are throttled and can lock the account out for unknown browsers
+(throttle.py, lockout.py, known_browsers.py). A browser remembered for the account skips the
+code unless the relying party asked for a fresh one (step-up).
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from idp.authn.context import (
     AMR_OTP,
     AMR_PASSWORD,
 )
+from idp.authn.known_browsers import KnownBrowser, KnownBrowsers
+from idp.authn.known_browsers import cookie_name as known_cookie_name
 from idp.authn.lockout import Lockout
 from idp.authn.otp import (
     Challenge,
@@ -63,7 +66,8 @@ class LoginStep:
     """A finished login (``session``), an email code to ask (``challenge``), or an app code
     to ask (``app_challenge``, an id). ``account``: the session's account, when this request
     loaded it and found it may sign in (``eligibility.check_sign_in``), so that the answer to
-    the module need not read it again."""
+    the module need not read it again. ``known_cookie``: the cookie that makes this browser
+    one the account has used (``known_browsers``), set by every finished password login."""
 
     session: SsoSession | None = None
     challenge: Challenge | None = None
@@ -71,6 +75,8 @@ class LoginStep:
     device_cookie: str | None = None
     device_cookie_name: str = ""
     account: User | None = None
+    known_cookie: str | None = None
+    known_cookie_name: str = ""
 
 
 class PasswordLogin:
@@ -88,6 +94,7 @@ class PasswordLogin:
         otp: EmailOtp,
         totp: Totp,
         devices: RememberedDevices,
+        known_browsers: KnownBrowsers,
         throttle: LoginThrottle,
         lockout: Lockout,
         otp_mandatory_from: date,
@@ -99,6 +106,7 @@ class PasswordLogin:
         self._otp = otp
         self._totp = totp
         self._devices = devices
+        self._known = known_browsers
         self._throttle = throttle
         self._lockout = lockout
         self._mandatory_from = otp_mandatory_from
@@ -120,23 +128,35 @@ class PasswordLogin:
         source: str = "",
         device_cookie: str | None = None,
         fresh_second_factor: bool = False,
+        known_cookie: str | None = None,
     ) -> LoginStep:
         """Raises ThrottledError, InvalidCredentialsError, AccountDeactivatedError or
         EmailNotVerifiedError."""
         failures_on_record = self._throttle.check(username, source)
         session = self._db_session()
+        known: KnownBrowser | None = None
         try:
             # the account, its habilitation state and its app in one query (three before)
             found = self._account_state(session, username) or (None, None, False)
-            user = verify_password(self._passwords, found[0], password)
+            account = found[0]
+            known = self._known.recognise(known_cookie, account) if account else None
+            user = verify_password(self._passwords, account, password)
+            if known is None and eligibility.is_locked_out(user):
+                # locked out after wrong passwords or codes: only browsers the account has
+                # used go on. Counted as a wrong password, or the throttle's delays would
+                # tell a right password from a wrong one.
+                if self._devices.recall(session, device_cookie, user) is None:
+                    raise InvalidCredentialsError()
         except InvalidCredentialsError:
             session.rollback()
-            self._count_failure(session, username, source)
+            self._count_failure(username, source, known)
             raise
         except Exception:
             session.rollback()
             raise
         self._throttle.succeeded(username, source, failures_on_record)
+        if known is not None and known.failures:
+            self._known.succeeded(known)
         _, ended_all, enrolled = found
         try:
             eligibility.check_sign_in(session, user, ended_all)  # active and not blocked by now
@@ -156,12 +176,12 @@ class PasswordLogin:
         session.commit()
         if not asks_code:
             sso = self._sessions.start(user.id, [AMR_PASSWORD], ACR_PASSWORD)
-            return LoginStep(sso, account=user)
+            return self._known_step(LoginStep(sso, account=user), user)
         if not user.email_verified:
             raise EmailNotVerifiedError(user.username)
         if remembered is not None:
             sso = self._sessions.start(user.id, remembered.amr, remembered.acr)
-            return LoginStep(sso, account=user)
+            return self._known_step(LoginStep(sso, account=user), user)
         if enrolled:
             return LoginStep(app_challenge=self._start_app_challenge(user))
         return LoginStep(challenge=self._otp.start(user))
@@ -186,10 +206,7 @@ class PasswordLogin:
                 raise ChallengeExpiredError() from None
             raise
         self._lockout.second_factor_succeeded(challenge.user_id)
-        session = self._db_session()
-        user = users.get_by_id(session, challenge.user_id)
-        if user is None or not user.is_active or eligibility.is_blocked(user):
-            raise ChallengeExpiredError()
+        user = self._eligible(challenge.user_id)
         return self._finish(user, [AMR_PASSWORD, AMR_OTP], ACR_EMAIL_OTP, user_agent)
 
     @metrics.outcomes(
@@ -201,9 +218,9 @@ class PasswordLogin:
         """Check an app (or recovery) code; TotpCodeError carries the tries left."""
         key = self._app_key(challenge_id) if challenge_id else ""
         data = self._store.get(key) if key else None
-        user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
-        if user is None or not user.is_active or eligibility.is_blocked(user):
+        if data is None:
             raise ChallengeExpiredError()
+        user = self._eligible(data["user_id"])
         try:
             self._totp.verify(user, code)
         except TotpCodeError as error:
@@ -225,15 +242,33 @@ class PasswordLogin:
         self._store.put(self._app_key(challenge_id), {"user_id": user.id}, APP_TTL)
         return challenge_id
 
+    def _eligible(self, user_id: int) -> User:
+        """The account a code was asked for, if it may still sign in: it may have been
+        deactivated, blocked or left without a habilitation since its password was given
+        (``NotEligibleError``, the same refusal page as at the password)."""
+        session = self._db_session()
+        user = users.get_by_id(session, user_id)
+        if user is None:
+            raise ChallengeExpiredError()
+        eligibility.check_sign_in(session, user)
+        return user
+
     def _finish(self, user: User, amr: list[str], acr: str, user_agent: str) -> LoginStep:
         session = self._db_session()
         cookie = self._devices.remember(session, user, amr, acr, clock.seconds(), user_agent)
         session.commit()
-        return LoginStep(
+        step = LoginStep(
             self._sessions.start(user.id, amr, acr),
             device_cookie=cookie,
             device_cookie_name=cookie_name(user.username),
         )
+        return self._known_step(step, user)
+
+    def _known_step(self, step: LoginStep, user: User) -> LoginStep:
+        """A finished login makes this browser one the account has used."""
+        step.known_cookie = self._known.issue(user)
+        step.known_cookie_name = known_cookie_name(user.username)
+        return step
 
     def _account_state(self, session: Session, username: str) -> tuple[User, bool, bool] | None:
         """The account of ``username``, whether all its habilitations ended, and whether it
@@ -248,8 +283,13 @@ class PasswordLogin:
     def _app_key(challenge_id: str) -> str:
         return keys.app_login(challenge_id[:100])
 
-    def _count_failure(self, session: Session, username: str, source: str) -> None:
-        if self._throttle.failed(username, source) >= self._lockout.policy.threshold:
+    def _count_failure(self, username: str, source: str, known: KnownBrowser | None) -> None:
+        """A wrong password from a browser the account has used counts against that browser
+        alone; from any other, against the account, which is locked out at the threshold."""
+        if known is not None:
+            self._throttle.failed(username, source, count_account=False)
+            self._known.failed(known)
+        elif self._throttle.failed(username, source) >= self._lockout.policy.threshold:
             self._lockout.password_failures_reached(username)
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from idp.accounts import audit, users
+from idp.accounts import audit, eligibility, users
 from idp.authn.lockout import Lockout
 from idp.authn.password_policy import check_new_password
 from idp.authn.passwords import InvalidCredentialsError, Passwords
@@ -73,9 +73,13 @@ class PasswordChanges:
         self.set_password(user, new, actor=user.username)
 
     def set_password(self, user: User, new: str, actor: str) -> None:
-        check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
+        """The account must still be allowed to sign in (``NotEligibleError``). A new
+        password lifts a lockout after wrong ones: the guesses were for the old one."""
         session = self._db_session()
+        eligibility.check_sign_in(session, user)
+        check_new_password(new, user.username, [user.email, user.given_name, user.family_name])
         user.password_hash = self._passwords.hash(new)
+        users.lift_lockout(session, user)
         revoked = self._devices.revoke_all(session, user)
         audit.record(
             session,
@@ -140,11 +144,13 @@ class PasswordChanges:
             raise
 
     def reset_target(self, token: str) -> User:
-        """The account a reset link is for; ResetLinkInvalidError if it cannot be used."""
+        """The account a reset link is for; ResetLinkInvalidError if it cannot be used,
+        ``NotEligibleError`` if the account may no longer sign in (its refusal page)."""
         data = self._store.get(self._key(token)) if 20 < len(token or "") < 100 else None
         user = users.get_by_id(self._db_session(), data["user_id"]) if data else None
-        if data is None or user is None or not user.is_active or data["bound"] != self._bound(user):
+        if data is None or user is None or data["bound"] != self._bound(user):
             raise ResetLinkInvalidError()
+        eligibility.check_sign_in(self._db_session(), user)
         return user
 
     def reset(self, token: str, new: str, app_code: str = "") -> User:

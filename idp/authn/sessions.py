@@ -153,12 +153,16 @@ class SessionService:
 
 def signed_in_user(db: Session, session: SsoSession | None) -> User | None:
     """The account an SSO session stands for, if it may still sign in (active, not blocked,
-    not left without a habilitation): the one rule for the pages, the authorization endpoint,
-    the consent and the charter."""
+    not left without a habilitation) and the session began after the account's cut-off (the
+    durable answer, should the store's "sessions ended" marker be gone): the one rule for the
+    pages, the authorization endpoint, the consent and the charter."""
     if session is None:
         return None
     found = users.get_with_state(db, session.user_id)
     if found is None:
         return None
     user, ended_all = found
-    return user if eligibility.may_sign_in(db, user, ended_all) else None
+    state = eligibility.state_of(db, user, ended_all)
+    if not eligibility.eligible(state) or eligibility.ended_by_cut_off(state, session.started):
+        return None
+    return user

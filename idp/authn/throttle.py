@@ -3,8 +3,9 @@
 Three counters in the ephemeral store, keyed by digests (no raw usernames in Redis):
 - per account + source address: after ``throttle_after`` failures each new try waits
   2, 4, 8 … seconds (at most ``throttle_max_delay``);
-- per account: consecutive failures; at ``lockout_threshold`` the account is blocked for
-  ``lockout_duration`` (or until a referent unblocks it);
+- per account: consecutive failures from browsers it has not used; at ``lockout_threshold``
+  those browsers are locked out for ``lockout_duration`` (``lockout.py``; a browser the
+  account has used counts its own failures, ``known_browsers.py``);
 - one source adds at most ``lockout_per_source`` failures to the account's count, so a single
   attacker who only knows a colleague's username cannot block the account alone.
 Unknown usernames are counted the same way, so the answers never reveal whether one exists.
@@ -54,15 +55,16 @@ class LoginThrottle:
                 raise ThrottledError(wait)
         return raw is not None or last is not None or account is not None
 
-    def failed(self, username: str, source: str) -> int:
-        """Record a failure; the account's new count, or 0 if this source no longer adds.
+    def failed(self, username: str, source: str, count_account: bool = True) -> int:
+        """Record a failure; the account's new count, or 0 if this source no longer adds
+        (or ``count_account`` is False: a browser the account has used has its own count).
 
         Counted with the store's atomic increment: concurrent failures each count (a
         read-then-write lost some, and let a fast attacker under the thresholds)."""
         key = self._pair(username, source)
         count = self._store.incr(key, WINDOW)
         self._store.put(key + ":last", {"at": clock.now()}, WINDOW)
-        if count > self.per_source:
+        if count > self.per_source or not count_account:
             return 0
         return self._store.incr(self._account(username), WINDOW)
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from idp.accounts import account_import, audit, habilitation_specs, habilitations
+from idp.accounts import account_import, audit, eligibility, habilitation_specs, habilitations
 from idp.accounts import users as accounts
 from idp.accounts.administration import OPERATOR, NewHabilitation
 from idp.accounts.import_report import decode
@@ -31,7 +31,8 @@ def describe(user: User, with_habilitations: bool = False) -> dict[str, Any]:
         "given_name": user.given_name,
         "family_name": user.family_name,
         "active": user.is_active,
-        "blocked": accounts.is_blocked(user),
+        "blocked": accounts.is_blocked(user) or eligibility.is_locked_out(user),
+        "locked_out": eligibility.is_locked_out(user),
         "support": user.is_support,
         "created_at": user.created_at.isoformat(),
     }

@@ -15,6 +15,7 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 
 from idp import clock
+from idp.accounts.users import TokenHolder
 from idp.oidc.claims import access_token_claims
 from idp.oidc.context import ProviderContext
 from idp.oidc.grant_ends import revocation_state
@@ -122,6 +123,18 @@ def decode_access_token(ctx: ProviderContext, token: str) -> AccessToken | None:
     if kid_revoked:
         return None  # a revoked key: refused at once on every instance, before caches expire
     return AccessToken(claims, revoked=revoked)
+
+
+def entitled_holder(ctx: ProviderContext, token: AccessToken) -> TokenHolder | None:
+    """The account of a person's access token, if it may still hold it: eligible, and the
+    token issued after the account's cut-off (the durable answer, once the store's markers
+    have expired). Read through the per-worker holder cache; the markers cover its seconds."""
+    holder = ctx.holders.get(str(token.get("sub")))
+    if holder is None or not holder.may_hold_tokens:
+        return None
+    if holder.signed_out_since(int(token.get("iat", 0))):
+        return None
+    return holder
 
 
 def _verify_access_token(ctx: ProviderContext, token: str) -> tuple[str, dict[str, Any]] | None:

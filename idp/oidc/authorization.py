@@ -39,6 +39,32 @@ from idp.storage.models import User
 
 MAX_PARAM_LENGTH = 2048
 PROMPTS = {"none", "login", "consent"}
+#: what a waiting request keeps of its parameters: those the decision and the login pages
+#: read (RFC 6749 3.1: others are ignored), so that an unauthenticated request stores a few
+#: hundred bytes, never what it was sent
+KEPT_PARAMETERS = frozenset(
+    {
+        "response_type",
+        "client_id",
+        "redirect_uri",
+        "scope",
+        "state",
+        "nonce",
+        "code_challenge",
+        "code_challenge_method",
+        "prompt",
+        "max_age",
+        "acr_values",
+        "claims",
+        "login_hint",
+        "ui_locales",
+        "id_token_hint",
+        "display",
+        "response_mode",
+    }
+)
+#: the most a waiting request may keep: a request beyond it is refused (invalid_request)
+MAX_PENDING_BYTES = 4096
 
 
 class UnmetAuthenticationRequirementsError(OAuth2Error):
@@ -76,6 +102,8 @@ class Outcome:
     error: OAuth2Error | None = None
     client_name: str = ""
     scopes: list[str] = field(default_factory=list)
+    #: this decision stored a new waiting request (what the per-address limit counts)
+    created_pending: bool = False
 
 
 class AuthorizationService:
@@ -84,12 +112,20 @@ class AuthorizationService:
         self.server = server
 
     # --- pending requests -------------------------------------------------------------
-    def save_pending(self, pending: PendingRequest) -> None:
+    def save_pending(self, pending: PendingRequest, ttl: int | None = None) -> None:
+        """Keep a waiting request for ``ttl`` seconds (default: the time a person may take
+        to sign in)."""
         self.ctx.store.put(
             keys.authorization_request(pending.id),
             pending.__dict__,
-            self.ctx.settings.pending_request_ttl,
+            ttl or self.ctx.settings.pending_request_ttl,
         )
+
+    def keep_for_login(self, pending: PendingRequest) -> None:
+        """Its login page is shown (or PSC's): the person now has the whole time to sign in.
+        Until then a request lives ``pending_unseen_ttl`` seconds, so that requests nobody
+        looks at (a script's) leave the store at once."""
+        self.save_pending(pending)
 
     def get_pending(self, pending_id: str | None) -> PendingRequest | None:
         if not pending_id or len(pending_id) > 100:
@@ -149,11 +185,11 @@ class AuthorizationService:
             ):
                 if "none" in prompts:
                     raise LoginRequiredError()
-                return Outcome("login", pending=self._pending(params, pending))
+                return self._waiting("login", params, pending)
             if not users.has_accepted_charter(account, self.ctx.settings.charter_version):
                 if "none" in prompts:
                     raise InteractionRequiredError("The conditions of use must be accepted.")
-                return Outcome("charter", pending=self._pending(params, pending))
+                return self._waiting("charter", params, pending)
             client = request.client
             scopes = (request.scope or "").split()
             if consent_given is False:
@@ -161,11 +197,8 @@ class AuthorizationService:
             if consent_given is None and self._needs_consent(client, end_user, scopes, prompts):
                 if "none" in prompts:
                     raise ConsentRequiredError()
-                return Outcome(
-                    "consent",
-                    pending=self._pending(params, pending),
-                    client_name=client.name,
-                    scopes=scopes,
+                return self._waiting(
+                    "consent", params, pending, client_name=client.name, scopes=scopes
                 )
         except OAuth2Error as error:
             error.redirect_uri = redirect_uri
@@ -223,17 +256,26 @@ class AuthorizationService:
             return True
         return not has_consent(self.ctx.db_session(), principal.user.id, client.client_id, scopes)
 
-    def _pending(
-        self, params: list[tuple[str, str]], pending: PendingRequest | None
-    ) -> PendingRequest:
-        if pending is None:
-            pending = PendingRequest(
-                id=secrets.token_urlsafe(24),
-                params=[list(p) for p in params],
-                created=clock.seconds(),
-            )
-            self.save_pending(pending)
-        return pending
+    def _waiting(
+        self,
+        kind: str,
+        params: list[tuple[str, str]],
+        pending: PendingRequest | None,
+        **details: Any,
+    ) -> Outcome:
+        """The request waits for the person (``kind``: login, charter, consent): the one it
+        continues, or a new one keeping only ``KEPT_PARAMETERS``. A new one waiting for a
+        login lives ``pending_unseen_ttl`` until its page is shown (``keep_for_login``); a
+        charter or consent page is shown by this very answer."""
+        if pending is not None:
+            return Outcome(kind, pending=pending, **details)
+        kept = [[key, value] for key, value in params if key in KEPT_PARAMETERS]
+        if sum(len(key) + len(value) for key, value in kept) > MAX_PENDING_BYTES:
+            raise InvalidRequestError("The request's parameters are too long.")
+        pending = PendingRequest(id=secrets.token_urlsafe(24), params=kept, created=clock.seconds())
+        unseen = self.ctx.settings.pending_unseen_ttl if kind == "login" else None
+        self.save_pending(pending, unseen)
+        return Outcome(kind, pending=pending, created_pending=True, **details)
 
     def _error(self, error: OAuth2Error, state: str | None) -> Outcome:
         if not error.redirect_uri:

@@ -33,6 +33,9 @@ class AuthorizationCode(AuthorizationCodeMixin):
     nonce: str | None = None
     code_challenge: str | None = None
     code_challenge_method: str | None = None
+    #: when it was minted (epoch seconds, to the microsecond): compared with the account's
+    #: cut-off at the exchange
+    issued_at: float = 0.0
 
     def get_redirect_uri(self) -> str | None:
         return self.redirect_uri

@@ -1,7 +1,10 @@
 """The end of grants and tokens: markers in the ephemeral store that every instance reads
 with each access token (its key, ``jti``, family, session, and the person's "everything
-before" instant), and revoked refresh tokens in SQL. Markers live until the tokens they end
-would have expired anyway.
+before" instant), revoked refresh tokens in SQL, and the account's cut-off in SQL
+(``users.signed_out_at``), which the code exchange, the refresh, userinfo and introspection
+compare with what they are shown however long the markers live (docs/design.md, "Who may
+hold what"). Markers live until the tokens they end would have expired anyway, plus the
+clocks' leeway (``clock_skew``).
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from typing import Any
 from sqlalchemy import update
 
 from idp import clock
+from idp.accounts import users
 from idp.oidc.context import ProviderContext
 from idp.storage import keys
 from idp.storage.models import RefreshToken
@@ -41,12 +45,14 @@ def revocation_state(ctx: ProviderContext, kid: str, claims: dict[str, Any]) -> 
 
 
 def revoke_user_grants(ctx: ProviderContext, user: Any) -> None:
-    """End every grant of a person: refresh families, and access tokens issued until now.
-    A whole step (a password change, a closed account): commits."""
+    """End every grant of a person: the account's durable cut-off, refresh families, and
+    access tokens issued until now. A whole step (a password change, a closed account):
+    commits."""
+    users.end_sign_ins(ctx.db_session(), user)
     ctx.store.put(
         keys.revoked_before(user.subject),
         {"at": clock.seconds()},
-        ctx.settings.access_token_ttl + 60,
+        ctx.settings.access_token_ttl + ctx.settings.clock_skew,
     )
     families = (
         ctx.db_session()
@@ -66,7 +72,9 @@ def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
     sids = [sid for sid in sids if sid]
     if not sids:
         return
-    ttl = ctx.settings.access_token_ttl + 60
+    # long enough for the access tokens of the sessions and any code they minted
+    longest = max(ctx.settings.access_token_ttl, ctx.settings.authorization_code_ttl)
+    ttl = longest + ctx.settings.clock_skew
     for sid in sids:
         ctx.store.put(keys.revoked_session(sid), {"at": clock.seconds()}, ttl)
     families = (
@@ -81,9 +89,9 @@ def revoke_session_grants(ctx: ProviderContext, sids: list[str]) -> None:
     ctx.db_session().commit()
 
 
-def is_family_revoked(ctx: ProviderContext, family_id: str) -> bool:
-    """True once a grant was ended, even if its last refresh token was stored afterwards."""
-    return ctx.store.get(keys.revoked_family(family_id)) is not None
+def is_session_ended(ctx: ProviderContext, sid: str | None) -> bool:
+    """Whether a logout ended this SSO session lately (long enough for any code it minted)."""
+    return bool(sid) and ctx.store.get(keys.revoked_session(str(sid))) is not None
 
 
 def revoke_access_token(ctx: ProviderContext, token: dict[str, Any]) -> None:
@@ -94,7 +102,8 @@ def revoke_access_token(ctx: ProviderContext, token: dict[str, Any]) -> None:
 def revoke_family(ctx: ProviderContext, family_id: str, reason: str) -> None:
     """End a grant: its refresh tokens in SQL, its access tokens through the store. The caller
     commits (before answering with an error, so that the end is kept)."""
-    lifetime = max(ctx.settings.access_token_ttl, ctx.settings.refresh_token_ttl) + 60
+    lifetime = max(ctx.settings.access_token_ttl, ctx.settings.refresh_token_ttl)
+    lifetime += ctx.settings.clock_skew
     ctx.store.put(keys.revoked_family(family_id), {"reason": reason}, lifetime)
     ctx.db_session().execute(
         update(RefreshToken)

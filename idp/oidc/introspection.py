@@ -6,10 +6,9 @@ from typing import Any
 
 from authlib.oauth2.rfc7662 import IntrospectionEndpoint as _IntrospectionEndpoint
 
-from idp.oidc.access_tokens import AccessToken, decode_access_token
-from idp.oidc.grant_ends import is_family_revoked
+from idp.oidc.access_tokens import AccessToken, decode_access_token, entitled_holder
 from idp.oidc.grants.refresh_token import RefreshCredential
-from idp.oidc.refresh_tokens import family_end, find_refresh_token, is_refresh_token_usable
+from idp.oidc.refresh_tokens import find_refresh_grant, is_grant_usable
 from idp.oidc.token_text import looks_like_jwt
 
 CONFIDENTIAL_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt"]
@@ -36,15 +35,13 @@ def lookup_token(ctx: Any, token: str, hint: str | None) -> AccessToken | Refres
     if looks_like_jwt(token):
         found = decode_access_token(ctx, token)
         if found is not None and not found.revoked and found.get("sub") != found.get("client_id"):
-            holder = ctx.holders.get(str(found["sub"]))
-            found.revoked = holder is None or not holder.may_hold_tokens
+            found.revoked = entitled_holder(ctx, found) is None
         return found
-    record = find_refresh_token(ctx, token)
-    if record is None:
+    grant = find_refresh_grant(ctx, token)
+    if grant is None:
         return None
-    usable = is_refresh_token_usable(record, family_end(ctx, record.auth_time))
-    usable = usable and not is_family_revoked(ctx, record.family_id)
-    return RefreshTokenView(record, revoked=not usable)
+    record, holder = grant
+    return RefreshTokenView(record, revoked=not is_grant_usable(ctx, record, holder))
 
 
 class IntrospectionEndpoint(_IntrospectionEndpoint):

@@ -197,6 +197,19 @@ def find_refresh_token(ctx: ProviderContext, token: str) -> RefreshToken | None:
     return ctx.db_session().query(RefreshToken).filter_by(token_hash=digest(token)).one_or_none()
 
 
+def is_grant_usable(ctx: ProviderContext, record: StoredRefresh, holder: TokenHolder) -> bool:
+    """The one answer about a refresh token, at the refresh and at introspection: unused,
+    unrevoked, unexpired, its family neither revoked (in SQL: a grant ended while this token
+    was being rotated shows in its family) nor over, its account still eligible, and its
+    login after the account's cut-off."""
+    return (
+        is_refresh_token_usable(record, family_end(ctx, record.auth_time))
+        and not record.family_revoked
+        and holder.may_hold_tokens
+        and not holder.signed_out_since(record.auth_time)
+    )
+
+
 def is_refresh_token_usable(
     record: RefreshToken | StoredRefresh, family_ends_at: int | None = None
 ) -> bool:

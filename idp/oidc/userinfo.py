@@ -11,7 +11,7 @@ from typing import Any
 from authlib.integrations.flask_oauth2 import ResourceProtector
 from authlib.oauth2.rfc6750 import BearerTokenValidator, InvalidTokenError
 
-from idp.oidc.access_tokens import AccessToken, decode_access_token
+from idp.oidc.access_tokens import AccessToken, decode_access_token, entitled_holder
 from idp.oidc.claims import user_claims
 from idp.oidc.context import ProviderContext
 
@@ -33,7 +33,7 @@ def create_resource_protector(ctx: ProviderContext) -> ResourceProtector:
 
 def userinfo_claims(ctx: ProviderContext, token: AccessToken) -> dict[str, Any]:
     """The claims the token's scope grants, for the person it was issued to."""
-    holder = ctx.holders.get(str(token.get("sub")))
-    if holder is None or not holder.may_hold_tokens:
+    holder = entitled_holder(ctx, token)
+    if holder is None:
         raise InvalidTokenError(realm=ctx.issuer, description="The account is no longer active.")
     return user_claims(holder, token.get_scope(), ctx.db_session())

@@ -5,10 +5,12 @@ import sqlalchemy.exc
 
 from idp.storage.database import current_session, db
 
-#: what a lost connection to PostgreSQL or Redis raises (a bad query is not among them)
+#: what a lost connection to PostgreSQL or Redis raises (a bad query is not among them), and
+#: a full Redis under ``maxmemory-policy noeviction`` refusing a write
 UNAVAILABLE = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
+    redis.exceptions.OutOfMemoryError,
     sqlalchemy.exc.OperationalError,
     sqlalchemy.exc.InterfaceError,
 )

@@ -101,6 +101,11 @@ def failures_of_account(digest: str) -> str:
     return _key("fail-account", digest)
 
 
+def failures_of_known_browser(digest: str) -> str:
+    """Failed passwords from one browser the account has used (its own allowance)."""
+    return _key("fail-known", digest)
+
+
 def captcha(captcha_id: str) -> str:
     return _key("captcha", captcha_id)
 

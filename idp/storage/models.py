@@ -75,7 +75,13 @@ class User(db.Model):  # type: ignore[name-defined]
     # the "double authentification" flag of ViaTrajectoire accounts
     otp_required: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    #: blocked by a référent or support ("Bloquer le compte"): nothing signs in, until then
     blocked_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: after too many wrong passwords or codes: password attempts from browsers the account
+    #: has not used are refused until then (sessions, known browsers and PSC go on)
+    locked_out_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: every sign-in before this instant has ended: its sessions, codes, grants, tokens
+    signed_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     fax: Mapped[str] = mapped_column(String(40), default="", server_default="")
     mobile: Mapped[str] = mapped_column(String(40), default="", server_default="")

@@ -19,7 +19,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from idp.accounts import habilitations
+from idp.accounts import eligibility, habilitations, users
 from idp.accounts.administration import (
     EDITABLE,
     Actor,
@@ -175,7 +175,7 @@ def _account_page(
         habilitations=rows,
         today=habilitations.today(),
         history=_admin().history(actor, user),
-        blocked=user.blocked_until is not None,
+        blocked=users.is_blocked(user) or eligibility.is_locked_out(user),
         has_app=actor.is_support and services().apps.totp.is_enrolled(user),
         manageable={
             h.id for h in rows if actor.is_support or h.establishment_id in actor.referent_of

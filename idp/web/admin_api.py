@@ -14,7 +14,7 @@ from flask import Blueprint, Response, jsonify, request
 from flask.typing import ResponseReturnValue
 from jsonschema import Draft202012Validator, FormatChecker
 
-from idp.accounts import users
+from idp.accounts import eligibility, users
 from idp.accounts.administration import Actor, Administration, NewHabilitation
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.errors import ConflictError
@@ -218,7 +218,8 @@ def _account(actor: Actor, user: User) -> dict[str, Any]:
         "otp_required": user.otp_required,
         "national_id": user.national_id or "",
         "active": user.is_active,
-        "blocked": users.is_blocked(user),
+        "blocked": users.is_blocked(user) or eligibility.is_locked_out(user),
+        "locked_out": eligibility.is_locked_out(user),
         "habilitations": [_habilitation(h) for h in rows],
     }
 

@@ -92,6 +92,11 @@ ACCOUNT_OUT = {
         "email_verified": {"type": "boolean"},
         "active": {"type": "boolean"},
         "blocked": {"type": "boolean"},
+        "locked_out": {
+            "type": "boolean",
+            "description": "locked out for password attempts from unknown browsers "
+            "(wrong passwords or codes); cleared with blocked: false",
+        },
         "habilitations": {"type": "array", "items": HABILITATION_OUT},
     },
 }

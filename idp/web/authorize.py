@@ -19,6 +19,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as WsgiResponse
 
+from idp.authn.known_browsers import cookie_name as known_cookie_name
 from idp.authn.login import LoginStep
 from idp.authn.otp import (
     Challenge,
@@ -50,7 +51,7 @@ from idp.web.forms import (
     OtpForm,
     ResendForm,
 )
-from idp.web.limits import limiter, login_limit, resend_limit
+from idp.web.limits import created_pending, limiter, login_limit, pending_limit, resend_limit
 from idp.web.login_journey import (
     bound_pending,
     confirming_link,
@@ -70,11 +71,14 @@ APP_CHALLENGE_KEY = "app_challenge"
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
+@limiter.limit(pending_limit, deduct_when=created_pending)
 def authorize_endpoint() -> ResponseReturnValue:
     g.ui_locales = request.values.get("ui_locales", "")
     # werkzeug's stub types items(multi=True) as lists of values: it yields (name, value)
     params = cast(list[tuple[str, str]], list(request.values.items(multi=True)))
-    return follow(provider().authorize(params, current_sid()))
+    outcome = provider().authorize(params, current_sid())
+    g.created_pending = outcome.created_pending
+    return follow(outcome)
 
 
 @bp.get("/authorize/resume")
@@ -89,6 +93,7 @@ def login() -> ResponseReturnValue:
     pending = bound_pending(request.values.get("request"))
     form = LoginForm()
     if request.method == "GET" and pending is not None:
+        provider().authorization.keep_for_login(pending)
         form.username.data = pending.param("login_hint") or ""
     if request.method == "POST":
         forget_link_unless_confirmed()
@@ -101,6 +106,7 @@ def login() -> ResponseReturnValue:
             form.password.data,
             source=request.remote_addr or "",
             device_cookie=request.cookies.get(cookie_name(device_cookie_name(form.username.data))),
+            known_cookie=request.cookies.get(cookie_name(known_cookie_name(form.username.data))),
             # binding a PSC identity ("rattachement") always takes the second factor too
             fresh_second_factor=confirming_link()
             or provider().authorization.wants_fresh_second_factor(pending),

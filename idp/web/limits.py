@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, request
+from flask import Flask, g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
@@ -38,3 +38,12 @@ def login_limit() -> str:
 
 def resend_limit() -> str:
     return ctx().settings.rate_limit_resend
+
+
+def pending_limit() -> str:
+    return ctx().settings.rate_limit_pending
+
+
+def created_pending(response: object) -> bool:
+    """Only the requests that stored a waiting request count (``g.created_pending``)."""
+    return bool(g.get("created_pending"))

@@ -71,6 +71,10 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
             step.device_cookie,
             ctx().settings.remembered_device_ttl,
         )
+    if step.known_cookie:
+        set_cookie(
+            response, step.known_cookie_name, step.known_cookie, ctx().settings.known_browser_ttl
+        )
     return response
 
 
@@ -168,7 +172,11 @@ def link_after_password(step: LoginStep) -> LoginStep:
         )
         raise  # nothing was changed: the page says so
     return LoginStep(
-        sso, device_cookie=step.device_cookie, device_cookie_name=step.device_cookie_name
+        sso,
+        device_cookie=step.device_cookie,
+        device_cookie_name=step.device_cookie_name,
+        known_cookie=step.known_cookie,
+        known_cookie_name=step.known_cookie_name,
     )
 
 

@@ -30,7 +30,7 @@ from idp.authn.psc.client import PscDeniedError, PscError, PscUnavailableError
 from idp.authn.psc.federation import NoLinkedAccountError, PscFederation
 from idp.authn.sessions import SsoSession
 from idp.web import errors
-from idp.web.context import ctx
+from idp.web.context import ctx, provider
 from idp.web.forms import LoginForm
 from idp.web.limits import limiter, login_limit
 from idp.web.login_journey import (
@@ -59,6 +59,8 @@ def _federation() -> PscFederation:
 def start() -> ResponseReturnValue:
     """Both buttons land here; PSC's own page then offers the card or the app."""
     pending = bound_pending(request.args.get("request"))
+    if pending is not None:
+        provider().authorization.keep_for_login(pending)
     try:
         state, url = _federation().start(_callback_url(), pending.id if pending else None)
     except PscError as error:

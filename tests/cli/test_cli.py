@@ -173,12 +173,15 @@ def test_unblock_clears_a_blocked_account_and_is_audited(env):
         "from idp import create_app; from idp.storage import db; from idp.accounts import users\n"
         "app = create_app()\n"
         "with app.app_context():\n"
-        "    users.block(db.session, 'blocked1', 3600); db.session.commit()\n"
+        "    user = users.get_by_username(db.session, 'blocked1')\n"
+        "    users.lock_out(db.session, user, 3600); db.session.commit()\n"
     )
     subprocess.run([sys.executable, "-c", script], env=env, check=True, timeout=60)
-    assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is True
+    shown = json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)
+    assert shown["blocked"] is True and shown["locked_out"] is True
     idp(env, "users", "unblock", "blocked1")
-    assert json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)["blocked"] is False
+    shown = json.loads(idp(env, "users", "show", "blocked1", "--json").stdout)
+    assert shown["blocked"] is False and shown["locked_out"] is False
 
 
 def test_keys_commands_as_an_operator_uses_them(env, tmp_path):

@@ -26,8 +26,9 @@ from tests.smtp import SmtpServer
 
 
 class RedisServer:
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, *options: str) -> None:
         self.port = port
+        self.options = options  # more redis-server options (``--maxmemory 2mb`` ...)
         self.process: subprocess.Popen | None = None
 
     @property
@@ -37,7 +38,7 @@ class RedisServer:
     def start(self) -> None:
         self.process = subprocess.Popen(
             ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"],
+             "--appendonly", "no", *self.options],
             stdout=subprocess.DEVNULL,
         )  # fmt: skip
         client = redis.Redis(port=self.port)

@@ -79,11 +79,11 @@ class TestLockout:
         )
         events = (
             db.session.query(AuditEvent)
-            .filter_by(target=f"user:{user.subject}", action="user.blocked")
+            .filter_by(target=f"user:{user.subject}", action="user.locked_out")
             .all()
         )
         assert len(events) == 1 and events[0].actor == "system"
-        assert events[0].details["description"] == "Compte bloqué"
+        assert events[0].details["description"].startswith("Compte bloqué pour les connexions")
 
     def test_block_ends_after_the_configured_delay(self, client, make):
         make.user("elsa")
@@ -131,15 +131,73 @@ def test_deactivated_account_is_told_after_the_right_password_only(client, make)
     assert right.status_code == 403 and "désactivé" in right.get_data(as_text=True)
 
 
-class TestBlockEndsDevicesAndSessions:
+class TestNoLockoutByStrangers:
+    """Review 3, N3: anyone may type a colleague's username from two addresses; what the
+    owner's earlier login proved goes on, and the owner's own browsers still sign in."""
+
     @pytest.fixture
     def settings_overrides(self):
-        return {"throttle_after": 100, "lockout_threshold": 2, "lockout_per_source": 2}
+        return {"throttle_after": 100, "lockout_threshold": 4, "lockout_per_source": 2}
 
-    def test_blocking_revokes_remembered_devices(self, app, client, make, rp):
-        user = make.user("gaspard")
-        rp.sign_in("gaspard")
-        assert services_of(app).devices.list_for(db.session, user)
-        for _ in range(2):
-            attempt(client, "gaspard", "wrong password!", "10.1.1.1")
-        assert services_of(app).devices.list_for(db.session, user) == []
+    @staticmethod
+    def strangers_fail(app, username, addresses=("10.6.6.1", "10.6.6.1", "10.6.6.2", "10.6.6.2")):
+        stranger = app.test_client()
+        for address in addresses:
+            assert attempt(stranger, username, "wrong password!", address).status_code == 401
+        return stranger
+
+    def test_sessions_remembered_browsers_and_grants_live_on(self, app, client, make, rp):
+        user = make.user("gaspard", otp_required=True)
+        tokens = rp.sign_in("gaspard")
+        stranger = self.strangers_fail(app, "gaspard")
+        db.session.expire_all()
+        assert db.session.get(type(user), user.id).locked_out_until is not None
+        assert services_of(app).devices.list_for(db.session, user)  # still remembered
+        assert client.get("/account").status_code == 200  # still signed in
+        assert rp.introspect(tokens["access_token"])["active"] is True
+        assert rp.refresh(tokens["refresh_token"]).status_code == 200
+        # a stranger's browser is refused even with the right password, like a wrong one
+        assert attempt(stranger, "gaspard", PASSWORD, "10.6.6.3").status_code == 401
+
+    def test_the_owners_browser_still_signs_in_with_its_password(self, app, client, make, rp):
+        make.user("hortense", otp_required=True)
+        rp.sign_in("hortense")  # this browser: known, and remembered after the code
+        self.strangers_fail(app, "hortense")
+        answer = attempt(client, "hortense", PASSWORD, "10.6.6.9")
+        assert answer.status_code == 302 and "/login/code" not in answer.location
+
+    def test_a_known_browser_not_remembered_still_signs_in(self, app, client, make, rp):
+        user = make.user("ines")
+        rp.sign_in("ines")
+        services_of(app).devices.revoke_all(db.session, user)  # "Oublier ce navigateur"
+        db.session.commit()
+        self.strangers_fail(app, "ines")
+        answer = attempt(client, "ines", PASSWORD, "10.6.6.9")
+        assert answer.status_code == 302 and "/login/code" in answer.location  # code asked
+
+    def test_a_known_browser_has_its_own_allowance_not_the_accounts(self, app, make, rp):
+        user = make.user("jules")
+        rp.sign_in("jules")
+        client = rp.client
+        for address in ("10.7.0.1", "10.7.0.2", "10.7.0.3", "10.7.0.4"):
+            assert attempt(client, "jules", "wrong password!", address).status_code == 401
+        db.session.expire_all()
+        assert db.session.get(type(user), user.id).locked_out_until is None  # not the account
+        # past its allowance the browser counts as unknown: its failures count again
+        for address in ("10.7.0.5", "10.7.0.5", "10.7.0.6", "10.7.0.6"):
+            attempt(client, "jules", "wrong password!", address)
+        db.session.expire_all()
+        assert db.session.get(type(user), user.id).locked_out_until is not None
+
+    def test_a_browser_known_before_a_password_change_is_known_no_more(self, app, client, make, rp):
+        user = make.user("karim")
+        rp.sign_in("karim")
+        services_of(app).password_changes.set_password(user, "a brand new passphrase 7", "karim")
+        self.strangers_fail(app, "karim")
+        assert attempt(client, "karim", "a brand new passphrase 7", "10.6.6.9").status_code == 401
+
+    def test_a_new_password_lifts_the_lockout(self, app, make):
+        user = make.user("lena")
+        stranger = self.strangers_fail(app, "lena")
+        services_of(app).password_changes.set_password(user, "a brand new passphrase 7", "lena")
+        assert attempt(stranger, "lena", "a brand new passphrase 7", "10.6.6.9").status_code == 302

@@ -205,6 +205,15 @@ def test_account_state_still_rules(client, make, walk, fields, code):
     assert sso_cookie(client) is None
 
 
+def test_a_lockout_after_wrong_passwords_does_not_refuse_the_card(client, make, walk):
+    """Review 3, N3: strangers' wrong passwords lock out password attempts only."""
+    from datetime import UTC, datetime, timedelta
+
+    make.user(national_id="810000000025", locked_out_until=datetime.now(UTC) + timedelta(hours=1))
+    response = walk.login("cps")
+    assert response.status_code == 302 and sso_cookie(client) is not None
+
+
 # --- linking ------------------------------------------------------------------------------
 def link_page(walk, identity="cps"):
     response = walk.login(identity)

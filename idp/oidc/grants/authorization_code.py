@@ -7,8 +7,10 @@ from typing import Any
 
 from authlib.oauth2.rfc6749 import grants
 
+from idp import clock
 from idp.accounts import users
 from idp.oidc.codes import AuthorizationCode, redeem_code, save_code
+from idp.oidc.grant_ends import is_session_ended
 from idp.oidc.principal import Principal
 
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"]
@@ -44,6 +46,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
                 nonce=nonce,
                 code_challenge=payload.get("code_challenge"),
                 code_challenge_method=payload.get("code_challenge_method"),
+                issued_at=clock.now(),
             ),
         )
         if nonce:
@@ -60,9 +63,17 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
 
     def authenticate_user(self, authorization_code: AuthorizationCode) -> Principal | None:
         """The account as plain columns, read alone (``users.holder_by_id``): with the
-        refresh token's INSERT, also alone, a code exchange needs no transaction."""
+        refresh token's INSERT, also alone, a code exchange needs no transaction.
+
+        A code minted before the account's cut-off (a password change, "Se déconnecter
+        partout", a block) or by a session a logout ended since is refused: the login it
+        stands for has ended, and a stolen session must not outlive it in a new grant."""
         holder = users.holder_by_id(self.ctx.db_session(), authorization_code.user_id)
-        if holder is None or not holder.may_sign_in:
+        if holder is None or not holder.may_hold_tokens:
+            return None
+        if holder.signed_out_since(authorization_code.issued_at):
+            return None
+        if is_session_ended(self.ctx, authorization_code.sid):
             return None
         return Principal(
             user=holder,

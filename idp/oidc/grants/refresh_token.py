@@ -30,9 +30,8 @@ from idp.oidc.grants.authorization_code import TOKEN_AUTH_METHODS
 from idp.oidc.principal import Principal
 from idp.oidc.refresh_tokens import (
     StoredRefresh,
-    family_end,
     find_refresh_grant,
-    is_refresh_token_usable,
+    is_grant_usable,
     refresh_token_row,
     rotate_refresh_token,
 )
@@ -91,11 +90,8 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):
             self.ctx.db_session().commit()  # kept, though the request ends with an error
             metrics.REFRESH_REUSE.inc()
             return None
-        ends = family_end(self.ctx, record.auth_time)
-        if not is_refresh_token_usable(record, ends) or record.family_revoked:
-            return None  # used up, revoked, or its grant ended (by a revocation, or its age)
-        if not holder.may_hold_tokens:
-            return None  # deactivated, or no valid habilitation left: invalid_grant
+        if not is_grant_usable(self.ctx, record, holder):
+            return None  # used up, revoked, its grant or its account's sign-in ended
         return RefreshCredential(record, holder)
 
     def _repeat_if_retry(self, presented: str, record: StoredRefresh) -> None:

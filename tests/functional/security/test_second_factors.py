@@ -8,7 +8,7 @@ import re
 import pyotp
 import pytest
 
-from idp.accounts import users
+from idp.accounts import eligibility
 from idp.authn.login import authenticate_password
 from idp.services import of as services_of
 from idp.storage import db, keys
@@ -37,9 +37,9 @@ def test_m1_wrong_email_codes_across_challenges_block_the_account(app, rp, make)
             wrong_email_code(rp, step.location)
             wrong += 1
     db.session.expire_all()
-    assert users.is_blocked(db.session.get(type(user), user.id))
+    assert eligibility.is_locked_out(db.session.get(type(user), user.id))
     _, after = rp.password_step("gus")
-    assert after.status_code == 401  # blocked answers like a wrong password
+    assert after.status_code == 401  # locked out answers like a wrong password
 
 
 def test_m1_a_right_code_starts_the_count_again(app, rp, make):
@@ -72,7 +72,7 @@ def test_m1_wrong_app_codes_across_challenges_block_the_account(app, rp, enrolle
             assert "/login/app" in step.location, "blocked too early"
         post_app_code(other, step.location, "000000")
     db.session.expire_all()
-    assert users.is_blocked(db.session.get(type(user), user.id))
+    assert eligibility.is_locked_out(db.session.get(type(user), user.id))
 
 
 def test_m1_reset_link_is_void_after_five_wrong_app_codes(app, client, rp, enrolled, outbox):
