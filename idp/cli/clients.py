@@ -52,6 +52,11 @@ def clients() -> None:
     "--backchannel-logout-uri", help="Where the module receives back-channel logout tokens."
 )
 @click.option(
+    "--pkce-optional",
+    is_flag=True,
+    help="A legacy confidential module that cannot send PKCE yet (PKCE is otherwise required).",
+)
+@click.option(
     "--may-introspect",
     is_flag=True,
     help="May introspect tokens issued to other clients (otherwise only its own, or those "
@@ -74,6 +79,7 @@ def create(
     id_token_alg: str | None,
     backchannel_logout_uri: str | None,
     may_introspect: bool,
+    pkce_optional: bool,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -96,6 +102,7 @@ def create(
         id_token_signed_response_alg=id_token_alg,
         backchannel_logout_uri=backchannel_logout_uri,
         may_introspect=may_introspect,
+        pkce_optional=pkce_optional,
     )
     with obj.app.app_context():
         try:

@@ -1,10 +1,10 @@
 """``private_key_jwt`` client authentication (RFC 7523 2.2, OpenID Connect Core 9).
 
 Each assertion's ``jti`` is remembered until the assertion expires, so a captured assertion
-cannot be replayed. The audience must be the issuer, or (for clients written before RFC 7523
-was clarified) the token endpoint; the introspection and revocation URLs are refused, after
-the 2025 audience-injection advisory (an assertion made for another server's endpoint must
-not open ours).
+cannot be replayed. The audience must be the issuer alone (a string, or an array holding it
+and nothing else), after the 2025 audience-injection advisory and RFC 7523bis: an assertion
+made for an endpoint URL, or for several servers among which we are one, could have been
+made for another server and must not open ours.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from idp.oidc.context import ProviderContext
 from idp.oidc.token_text import digest
 from idp.storage import keys
 
-TOKEN_PATH = "/token"
 #: Asymmetric algorithms only: a shared-secret (HS*) assertion is not private_key_jwt.
 ASSERTION_ALGS = ["RS256", "PS256", "ES256", "Ed25519"]  # Ed25519: RFC 9864 name
 MAX_ASSERTION_LIFETIME = 600
@@ -36,7 +35,15 @@ class PrivateKeyJwt(JWTBearerClientAssertion):
         self.ctx = ctx
 
     def get_audiences(self) -> list[str]:
-        return [self.ctx.issuer, self.ctx.url(TOKEN_PATH)]
+        return [self.ctx.issuer]
+
+    def verify_claims(self, claims: Any) -> None:
+        """The issuer alone as ``aud``, before Authlib's checks (which accept an array that
+        holds the issuer among others)."""
+        audience = claims.get("aud")
+        if audience != self.ctx.issuer and audience != [self.ctx.issuer]:
+            raise InvalidClientError(description="The assertion's audience must be the issuer.")
+        super().verify_claims(claims)
 
     def validate_jti(self, claims: Any, jti: Any) -> bool:
         if not isinstance(jti, str) or not jti or len(jti) > 256:

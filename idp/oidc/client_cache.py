@@ -42,6 +42,7 @@ class ClientSnapshot:
     id_token_signed_response_alg: str | None
     backchannel_logout_uri: str | None = None
     may_introspect: bool = False
+    pkce_optional: bool = False
 
     @classmethod
     def of(cls, row: OAuthClient) -> ClientSnapshot:
@@ -59,6 +60,7 @@ class ClientSnapshot:
             id_token_signed_response_alg=row.id_token_signed_response_alg,
             backchannel_logout_uri=row.backchannel_logout_uri,
             may_introspect=bool(row.may_introspect),
+            pkce_optional=bool(row.pkce_optional),
         )
 
 

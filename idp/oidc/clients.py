@@ -62,6 +62,12 @@ class RegisteredClient(ClientMixin):
         return self.record.may_introspect
 
     @property
+    def pkce_required(self) -> bool:
+        """PKCE S256 for every client of the code flow (RFC 9700 2.1.1), unless the operator
+        exempted a legacy confidential module; a public client never is."""
+        return self.is_public or not self.record.pkce_optional
+
+    @property
     def name(self) -> str:
         return self.record.client_name or self.record.client_id
 
@@ -113,6 +119,8 @@ class ClientRegistration:
     id_token_signed_response_alg: str | None = None
     backchannel_logout_uri: str | None = None
     may_introspect: bool = False
+    #: a legacy confidential module that cannot send PKCE yet; never a public client
+    pkce_optional: bool = False
 
     def validate(self) -> None:
         if not CLIENT_ID_PATTERN.match(self.client_id):
@@ -125,6 +133,8 @@ class ClientRegistration:
         public = self.token_endpoint_auth_method == "none"
         if public and "client_credentials" in self.grant_types:
             raise InvalidClientMetadataError("a public client cannot use client_credentials")
+        if public and self.pkce_optional:
+            raise InvalidClientMetadataError("pkce_optional: a public client always uses PKCE")
         if self.token_endpoint_auth_method == "private_key_jwt":
             check_public_jwks(self.jwks)
         if "authorization_code" in self.grant_types and not self.redirect_uris:
@@ -192,6 +202,7 @@ def create_client(
         id_token_signed_response_alg=registration.id_token_signed_response_alg,
         backchannel_logout_uri=registration.backchannel_logout_uri,
         may_introspect=registration.may_introspect,
+        pkce_optional=registration.pkce_optional,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -235,5 +246,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "id_token_signed_response_alg": record.id_token_signed_response_alg or "RS256",
         "backchannel_logout_uri": record.backchannel_logout_uri,
         "may_introspect": bool(record.may_introspect),
+        "pkce_optional": bool(record.pkce_optional),
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

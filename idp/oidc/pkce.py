@@ -1,4 +1,6 @@
-"""PKCE (RFC 7636) as RFC 9700 wants it: S256 only, required for public clients.
+"""PKCE (RFC 7636) as RFC 9700 wants it: S256 only, required of every client of the code
+flow (a confidential one too: PKCE also stops code injection); an operator may exempt a
+legacy confidential module that cannot send it yet (``pkce_optional``, off by default).
 
 Authlib's defaults accept ``plain`` and treat a missing method as ``plain``; both are refused.
 """
@@ -19,7 +21,7 @@ class S256CodeChallenge(CodeChallenge):
         payload = grant.request.payload.data
         challenge = payload.get("code_challenge")
         method = payload.get("code_challenge_method")
-        if not challenge and grant.request.client.is_public:
+        if not challenge and grant.request.client.pkce_required:
             raise InvalidRequestError("PKCE is required: send 'code_challenge' with S256.")
         if challenge and method != "S256":
             raise InvalidRequestError("Only 'code_challenge_method=S256' is supported.")

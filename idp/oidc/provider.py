@@ -159,6 +159,23 @@ class Provider:
         """Raises OAuth2Error for a bad ``id_token_hint``; returns Authlib's request."""
         return self.server.validate_endpoint_request("end_session")
 
+    def logout_needs_confirmation(self, validated: Any, sid: str | None) -> bool:
+        """Ask the person before a logout unless the request names this browser's own
+        session: without a valid ``id_token_hint`` (RP-Initiated Logout 6), and when the
+        hint is someone else's ID token (its ``sid``, or its ``sub`` if it has none, is not
+        this browser's), which anyone could send a link with. A browser with no session has
+        nothing of its own to lose."""
+        claims = validated.id_token_claims
+        if claims is None:
+            return True
+        session = self.ctx.sessions.get(sid)
+        if session is None:
+            return False
+        if claims.get("sid"):
+            return bool(claims["sid"] != session.sid)
+        account = users.get_by_id(self.ctx.db_session(), session.user_id)
+        return account is None or claims.get("sub") != account.subject
+
     def end_session(self, validated: Any, sid: str | None) -> Response | None:
         self.ctx.sessions.logout(sid)
         response: Response | None = self.server.create_endpoint_response("end_session", validated)

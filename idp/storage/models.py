@@ -206,6 +206,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     backchannel_logout_uri: Mapped[str | None] = mapped_column(String(500), nullable=True)
     #: may introspect tokens issued to other clients (RFC 7662 4: the server decides who)
     may_introspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: a legacy confidential module that cannot send PKCE yet (RFC 9700 wants it of every one)
+    pkce_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -44,7 +44,9 @@ def logout() -> ResponseReturnValue:
     validated = provider().validate_end_session()  # an OAuth2Error is the error page
     form = LogoutForm()
     allow_form_target(validated.redirect_uri)
-    if validated.needs_confirmation and not form.validate_on_submit():
+    if provider().logout_needs_confirmation(validated, current_sid()) and not (
+        form.validate_on_submit()
+    ):
         params = {k: request.values[k] for k in LOGOUT_PARAMS if k in request.values}
         return render_template("logout_confirm.html", form=form, params=params)
     sso = ctx().sessions.get(current_sid())

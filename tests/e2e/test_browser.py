@@ -20,8 +20,15 @@ def browser_client(live_server):
 
 
 def authorize_url(live_server, client, **params) -> str:
-    rp = OAuth2Session(client["client_id"], scope="openid profile", redirect_uri=REDIRECT)
-    url, _ = rp.create_authorization_url(f"{live_server.url}/authorize", **params)
+    rp = OAuth2Session(
+        client["client_id"],
+        scope="openid profile",
+        redirect_uri=REDIRECT,
+        code_challenge_method="S256",
+    )
+    url, _ = rp.create_authorization_url(
+        f"{live_server.url}/authorize", code_verifier="v" * 64, **params
+    )
     return url
 
 

@@ -28,12 +28,14 @@ from joserfc.jwk import KeySet
 from tests.backends import POSTGRES_ADMIN_URL, REDIS_URL, worker_number
 from tests.e2e.browsing import browser_login
 from tests.e2e.conftest import IDP, free_port
+from tests.rp import pkce_pair
 from tests.smtp import SmtpServer
 
 pytestmark = [pytest.mark.e2e, pytest.mark.cluster]
 ROOT = Path(__file__).parents[2]
 PASSWORD = "un mot de passe assez long"
 REDIRECT = "https://module.example.org/callback"
+VERIFIER, CHALLENGE = pkce_pair()
 FAMILIES = 6
 LOAD_SECONDS = 12
 
@@ -122,6 +124,8 @@ def authorize_url(cluster: Cluster, client_id: str) -> str:
         "scope": "openid profile",
         "state": secrets.token_urlsafe(8),
         "nonce": secrets.token_urlsafe(8),
+        "code_challenge": CHALLENGE,
+        "code_challenge_method": "S256",
     }
     return f"{cluster.issuer}/authorize?{urlencode(query)}"
 
@@ -200,6 +204,7 @@ def test_one_login_many_instances_key_rotation_and_a_killed_instance(cluster, re
         auth=auth,
         data={
             "grant_type": "authorization_code",
+            "code_verifier": VERIFIER,
             "code": code_from(first),
             "redirect_uri": REDIRECT,
         },
@@ -231,6 +236,7 @@ def test_one_login_many_instances_key_rotation_and_a_killed_instance(cluster, re
             timeout=10,
             data={
                 "grant_type": "authorization_code",
+                "code_verifier": VERIFIER,
                 "code": code_from(answer),
                 "redirect_uri": REDIRECT,
             },

@@ -136,7 +136,9 @@ def test_first_link_then_card_login_then_logout_through_psc(
 
     # another day, another browser: the card signs in straight away
     second = requests.Session()
-    url2, _ = rp.create_authorization_url(f"{live_server.url}/authorize", acr_values=PSC_LEVEL)
+    url2, _ = rp.create_authorization_url(
+        f"{live_server.url}/authorize", acr_values=PSC_LEVEL, code_verifier="c" * 64
+    )
     wallet2 = follow(second, second.get(url2, allow_redirects=False), stand_in_url)
     assert "code=" in follow(second, wallet_choice(second, wallet2, "cps"), REDIRECT)
 

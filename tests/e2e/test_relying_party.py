@@ -113,12 +113,22 @@ def test_userinfo_refresh_and_revocation_through_live_server(live_server, regist
 
 def test_replayed_code_is_refused_by_live_server(live_server, registered, metadata):
     rp = OAuth2Session(
-        registered["client_id"], registered["client_secret"], scope="openid", redirect_uri=REDIRECT
+        registered["client_id"],
+        registered["client_secret"],
+        scope="openid",
+        redirect_uri=REDIRECT,
+        code_challenge_method="S256",
     )
-    url, _ = rp.create_authorization_url(metadata["authorization_endpoint"])
+    verifier = secrets.token_urlsafe(48)
+    url, _ = rp.create_authorization_url(metadata["authorization_endpoint"], code_verifier=verifier)
     callback = browser_login(requests.Session(), url, live_server.outbox).headers["Location"]
     code = parse_qs(urlsplit(callback).query)["code"][0]
-    data = {"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT}
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT,
+        "code_verifier": verifier,
+    }
     auth = (registered["client_id"], registered["client_secret"])
     first = requests.post(metadata["token_endpoint"], data=data, auth=auth, timeout=5)
     second = requests.post(metadata["token_endpoint"], data=data, auth=auth, timeout=5)
@@ -128,8 +138,12 @@ def test_replayed_code_is_refused_by_live_server(live_server, registered, metada
 
 def test_sso_then_rp_initiated_logout(live_server, registered, metadata):
     rp, token, _, browser = sign_in(live_server, registered, metadata)
-    silent = OAuth2Session(registered["client_id"], scope="openid", redirect_uri=REDIRECT)
-    url, _ = silent.create_authorization_url(metadata["authorization_endpoint"], prompt="none")
+    silent = OAuth2Session(
+        registered["client_id"], scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
+    url, _ = silent.create_authorization_url(
+        metadata["authorization_endpoint"], prompt="none", code_verifier="s" * 64
+    )
     again = browser.get(url, allow_redirects=False, timeout=5)
     assert "code=" in again.headers["Location"]
     bye = REDIRECT.rsplit("/", 1)[0] + "/bye"
@@ -145,8 +159,10 @@ def test_sso_then_rp_initiated_logout(live_server, registered, metadata):
 
 
 def test_wrong_password_is_refused_by_live_server(live_server, registered, metadata):
-    rp = OAuth2Session(registered["client_id"], scope="openid", redirect_uri=REDIRECT)
-    url, _ = rp.create_authorization_url(metadata["authorization_endpoint"])
+    rp = OAuth2Session(
+        registered["client_id"], scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
+    url, _ = rp.create_authorization_url(metadata["authorization_endpoint"], code_verifier="w" * 64)
     response = browser_login(
         requests.Session(), url, live_server.outbox, password="not the password"
     )

@@ -20,8 +20,10 @@ def journey_client(live_server):
 
 
 def start(page: Page, live_server, client) -> None:
-    rp = OAuth2Session(client["client_id"], scope="openid", redirect_uri=REDIRECT)
-    url, _ = rp.create_authorization_url(f"{live_server.url}/authorize")
+    rp = OAuth2Session(
+        client["client_id"], scope="openid", redirect_uri=REDIRECT, code_challenge_method="S256"
+    )
+    url, _ = rp.create_authorization_url(f"{live_server.url}/authorize", code_verifier="j" * 64)
     page.goto(url)
     page.get_by_label("Nom d'utilisateur").fill("pmartin")
     page.get_by_label("Mot de passe").fill(PASSWORD)

@@ -24,9 +24,11 @@ from viatrajectoire_auth.signed import check_times
 from tests.backends import worker_number
 from tests.factories import PASSWORD
 from tests.faults.servers import LiveProvider, live_provider
+from tests.rp import pkce_pair
 
 pytestmark = pytest.mark.services_only
 REDIRECT = "https://module.example/cb"
+VERIFIER, CHALLENGE = pkce_pair()
 FAKETIME = (glob.glob("/usr/lib/*/faketime/libfaketime.so.1") or [""])[0]
 MODULE_LEEWAY = 60  # what the module library allows by default
 OTP_TTL = 240  # shorter than the skew: a code mailed by one instance is dead on the other
@@ -78,7 +80,8 @@ class Browser:
         """From the authorization request to the module's code; the login form on one
         instance, the emailed code on another, the rest on ``start``."""
         query = {"response_type": "code", "client_id": "module", "redirect_uri": REDIRECT,
-                 "scope": "openid profile", "state": secrets.token_urlsafe(8)}  # fmt: skip
+                 "scope": "openid profile", "state": secrets.token_urlsafe(8),
+                 "code_challenge": CHALLENGE, "code_challenge_method": "S256"}  # fmt: skip
         query.update(params)
         response = self.session.get(
             f"{start.url}/authorize?{urlencode(query)}", allow_redirects=False, timeout=10
@@ -135,7 +138,12 @@ def exchange(pair: Pair, at: LiveProvider, code: str) -> dict:
     answer = requests.post(
         f"{at.url}/token",
         auth=("module", pair.secret),
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT,
+            "code_verifier": VERIFIER,
+        },  # fmt: skip
         timeout=10,
     )
     assert answer.status_code == 200, answer.text

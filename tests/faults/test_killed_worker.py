@@ -23,10 +23,12 @@ from tests.backends import worker_number
 from tests.e2e.browsing import browser_login
 from tests.factories import PASSWORD
 from tests.faults.servers import LiveProvider, live_provider
+from tests.rp import pkce_pair
 
 pytestmark = pytest.mark.services_only
 KILLS = 12
 REDIRECT = "https://module.example/cb"
+VERIFIER, CHALLENGE = pkce_pair()
 
 
 @pytest.fixture
@@ -86,7 +88,8 @@ def signed_in_module(provider: LiveProvider) -> Module:
                  "target.user@example.org", "--password", PASSWORD, "--email-verified")  # fmt: skip
     client = provider.create_client("module", REDIRECT, "--scope", "openid profile admin")
     query = {"response_type": "code", "client_id": "module", "redirect_uri": REDIRECT,
-             "scope": "openid profile admin", "state": secrets.token_urlsafe(8)}  # fmt: skip
+             "scope": "openid profile admin", "state": secrets.token_urlsafe(8),
+             "code_challenge": CHALLENGE, "code_challenge_method": "S256"}  # fmt: skip
     browser = requests.Session()
     back = browser_login(browser, f"{provider.url}/authorize?{urlencode(query)}",
                          provider.outbox, "support.agent", PASSWORD, REDIRECT)  # fmt: skip
@@ -96,7 +99,12 @@ def signed_in_module(provider: LiveProvider) -> Module:
         requests.post(
             f"{provider.url}/token",
             auth=module.auth,
-            data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+            data={
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": REDIRECT,
+                "code_verifier": VERIFIER,
+            },  # fmt: skip
             timeout=10,
         )
     )

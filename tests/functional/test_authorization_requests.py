@@ -65,10 +65,31 @@ def test_pkce_without_method_is_refused_since_it_means_plain(public_rp):
     assert error_of(public_rp.start(auth))["error"] == "invalid_request"
 
 
-def test_confidential_client_may_skip_pkce(rp, make):
+def test_confidential_client_without_pkce_is_refused(rp):
+    """Review 3, N7: RFC 9700 2.1.1 wants PKCE of confidential clients too."""
+    result = error_of(rp.start(rp.request(pkce=False)))
+    assert result["error"] == "invalid_request" and "PKCE" in result["error_description"]
+
+
+def test_a_legacy_module_registered_pkce_optional_may_skip_it(client, make, outbox):
+    from tests.rp import RelyingParty
+
     make.user("kim")
-    auth = rp.authorize("kim", pkce=False)
-    assert rp.exchange(auth).status_code == 200
+    legacy = RelyingParty(
+        client, make.client(client_id="legacy-module", pkce_optional=True), outbox
+    )
+    auth = legacy.authorize("kim", pkce=False)
+    assert legacy.exchange(auth).status_code == 200
+
+
+def test_a_public_client_cannot_be_registered_pkce_optional():
+    from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
+
+    registration = ClientRegistration(
+        "app", ["https://app.example/cb"], token_endpoint_auth_method="none", pkce_optional=True
+    )
+    with pytest.raises(InvalidClientMetadataError):
+        registration.validate()
 
 
 def test_unknown_scope_is_refused(rp):

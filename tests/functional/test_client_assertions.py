@@ -28,9 +28,7 @@ def jwt_rp(client, make, client_key) -> RelyingParty:
     return RelyingParty(client, info)
 
 
-def assertion(
-    key, client_id="jwt-client", aud=f"{ISSUER}/token", overrides_alg=None, **overrides
-) -> str:
+def assertion(key, client_id="jwt-client", aud=ISSUER, overrides_alg=None, **overrides) -> str:
     now = int(time.time())
     claims = {
         "iss": client_id,
@@ -89,7 +87,7 @@ def test_bad_assertion_claims_are_refused(jwt_rp, client_key, overrides):
             {
                 "iss": "jwt-client",
                 "sub": "jwt-client",
-                "aud": f"{ISSUER}/token",
+                "aud": ISSUER,
                 "iat": now,
                 "exp": now + 60,
             },

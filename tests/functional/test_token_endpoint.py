@@ -37,6 +37,8 @@ def test_code_bound_to_client(rp, make, client):
     other = type(rp)(client, make.client(client_id="thief"))
     stolen = other.exchange(auth)
     assert stolen.get_json()["error"] == "invalid_grant"
+    # review 3, N5: shown by another client, the code is neither used up nor a replay
+    assert rp.exchange(auth).status_code == 200
 
 
 def test_code_bound_to_redirect_uri(rp, make):
@@ -44,6 +46,16 @@ def test_code_bound_to_redirect_uri(rp, make):
     auth = rp.authorize("cat")
     response = rp.exchange(auth, redirect_uri="https://rp.example.org/other")
     assert response.get_json()["error"] == "invalid_grant"
+    assert rp.exchange(auth).status_code == 200  # still its client's (N5)
+
+
+def test_a_spent_code_shown_by_another_client_revokes_nothing(rp, make, client):
+    make.user("cid")
+    auth = rp.authorize("cid")
+    tokens = rp.exchange(auth).get_json()
+    thief = type(rp)(client, make.client(client_id="thief-2"))
+    assert thief.exchange(auth).get_json()["error"] == "invalid_grant"
+    assert rp.refresh(tokens["refresh_token"]).status_code == 200  # no replay: family kept
 
 
 def test_wrong_code_verifier_is_refused(public_rp, make):

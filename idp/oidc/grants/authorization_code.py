@@ -53,10 +53,9 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):
             self.server.remember_nonce(request.client.client_id, nonce)
 
     def query_authorization_code(self, code: str, client: Any) -> AuthorizationCode | None:
-        found = redeem_code(self.ctx, code)
-        if found is None or found.client_id != client.get_client_id():
-            return None
-        return found
+        return redeem_code(
+            self.ctx, code, client.get_client_id(), self.request.payload.redirect_uri
+        )
 
     def delete_authorization_code(self, authorization_code: AuthorizationCode) -> None:
         """Nothing to do: redeeming already consumed the code."""

@@ -52,10 +52,19 @@ def test_l3_assertion_for_another_endpoint_is_refused(jwt_rp, path):
     assert response.get_json()["error"] == "invalid_client"
 
 
-@pytest.mark.parametrize("aud", [ISSUER, f"{ISSUER}/token"])
-def test_l3_assertion_for_the_issuer_or_token_endpoint_is_accepted(jwt_rp, aud):
+@pytest.mark.parametrize("aud", [ISSUER, [ISSUER]])
+def test_l3_assertion_for_the_issuer_alone_is_accepted(jwt_rp, aud):
     rp, key = jwt_rp
     assert post(rp, assertion(key, aud=aud)).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "aud", [f"{ISSUER}/token", [ISSUER, "https://other.example"], [f"{ISSUER}/token", ISSUER]]
+)
+def test_l3_again_the_token_endpoint_or_several_audiences_are_refused(jwt_rp, aud):
+    """Review 3: RFC 7523bis and the 2025 advisory want the issuer alone."""
+    rp, key = jwt_rp
+    assert post(rp, assertion(key, aud=aud)).get_json()["error"] == "invalid_client"
 
 
 def test_l4_a_module_cannot_introspect_another_modules_tokens(client, rp, make):

@@ -161,3 +161,32 @@ def test_l8_a_page_leading_to_a_relying_party_names_its_origin_once(client, rp, 
     policies = client.get(auth.response.location).headers.getlist("Content-Security-Policy")
     assert len(policies) == 1  # two policies would both apply, the stricter blocking the RP
     assert policies[0].endswith("form-action 'self' https://rp.example.org")
+
+
+def test_n4_someone_elses_id_token_as_hint_asks_before_ending_this_browsers_session(
+    client, app, rp, make
+):
+    """Review 3, N4: a link with the sender's own ID token must not sign the reader out."""
+    from tests.rp import RelyingParty
+
+    make.user("nora")
+    make.user("sender")
+    mine = rp.sign_in("nora")
+    theirs = RelyingParty(app.test_client(), rp.info).sign_in("sender")
+    answer = client.get(
+        "/logout",
+        query_string={"id_token_hint": theirs["id_token"], "post_logout_redirect_uri": BYE},
+    )
+    assert answer.status_code == 200 and "logout" in answer.get_data(as_text=True)
+    assert rp.refresh(mine["refresh_token"]).status_code == 200  # nothing of mine ended
+    assert client.get("/account").status_code == 200
+
+
+def test_n4_this_browsers_own_id_token_signs_out_at_once(client, rp, make):
+    make.user("nils")
+    tokens = rp.sign_in("nils")
+    answer = client.get(
+        "/logout",
+        query_string={"id_token_hint": tokens["id_token"], "post_logout_redirect_uri": BYE},
+    )
+    assert answer.status_code == 302 and answer.location.startswith(BYE)
