@@ -107,7 +107,10 @@ def create(
     with obj.app.app_context():
         try:
             record, secret = registry.create_client(
-                current_session(), registration, actor="operator"
+                current_session(),
+                registration,
+                actor="operator",
+                allow_private_addresses=not services_of(obj.app).settings.is_production,
             )
             current_session().commit()
             services_of(obj.app).clients.changed()
@@ -180,8 +183,9 @@ def delete(obj: Context, client_id: str, as_json: bool) -> None:
 def sync(obj: Context, path: Path, dry_run: bool, as_json: bool) -> None:
     """Make the registrations match a clients file: idempotent, all or nothing; secrets come
     from the environment variables the file names."""
+    production = services_of(obj.app).settings.is_production
     try:
-        declared = client_sync.read_file(path)
+        declared = client_sync.read_file(path, allow_private_addresses=not production)
     except client_sync.ClientFileError as exc:
         fail(str(exc))
     with obj.app.app_context():

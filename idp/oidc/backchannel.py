@@ -31,6 +31,7 @@ from idp import clock
 from idp.accounts import users
 from idp.authn.sessions import SsoSession
 from idp.oidc import logout_deliveries as deliveries
+from idp.oidc import public_http
 from idp.oidc.background import BackgroundQueue
 from idp.oidc.context import ProviderContext
 from idp.oidc.logout_tokens import logout_token
@@ -41,7 +42,8 @@ class BackchannelLogout:
     def __init__(self, ctx: ProviderContext, timeout: float) -> None:
         self.ctx = ctx
         self.timeout = timeout
-        self.http = requests.Session()
+        # module-registered URIs: public addresses only, outside development and tests
+        self.http = public_http.session(allow_private=not ctx.settings.is_production)
         self._app: Flask | None = None
         self._background = BackgroundQueue("backchannel", self._attempt_ids)
 

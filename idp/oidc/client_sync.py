@@ -51,7 +51,8 @@ class SyncReport:
         }
 
 
-def read_file(path: Path) -> list[Declared]:
+def read_file(path: Path, allow_private_addresses: bool = True) -> list[Declared]:
+    """The declared clients, each validated (``ClientRegistration.validate``)."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as error:
@@ -75,7 +76,7 @@ def read_file(path: Path) -> list[Declared]:
         values = {k: v for k, v in entry.items() if k != "secret_env"}
         try:
             registration = ClientRegistration(**values)
-            registration.validate()
+            registration.validate(allow_private_addresses)
         except (TypeError, IdpError) as error:
             raise ClientFileError(f"{where} ({entry.get('client_id', '?')}): {error}") from error
         if registration.client_id in seen:

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from idp.accounts import audit
 from idp.errors import ConflictError, IdpError, NotFoundError
+from idp.oidc import public_http
 from idp.oidc.client_cache import ClientSnapshot
 from idp.storage.models import OAuthClient
 
@@ -122,7 +123,9 @@ class ClientRegistration:
     #: a legacy confidential module that cannot send PKCE yet; never a public client
     pkce_optional: bool = False
 
-    def validate(self) -> None:
+    def validate(self, allow_private_addresses: bool = True) -> None:
+        """``allow_private_addresses``: a back-channel logout URI may point at loopback or a
+        private network (development and tests, whose modules run on this machine)."""
         if not CLIENT_ID_PATTERN.match(self.client_id):
             raise InvalidClientMetadataError("client_id: 3-100 letters, digits or . _ : -")
         for grant in self.grant_types:
@@ -143,6 +146,11 @@ class ClientRegistration:
             check_redirect_uri_registration(uri)
         if self.backchannel_logout_uri is not None:
             check_redirect_uri_registration(self.backchannel_logout_uri)
+            if not allow_private_addresses:
+                try:
+                    public_http.check_literal_host(self.backchannel_logout_uri)
+                except public_http.PrivateAddressError as error:
+                    raise InvalidClientMetadataError(f"backchannel_logout_uri: {error}") from None
         if self.id_token_signed_response_alg not in (None, *SIGNING_ALGS):
             raise InvalidClientMetadataError("id_token_signed_response_alg: unsupported")
         unknown = [s for s in self.scope.split() if s not in SCOPES]
@@ -176,12 +184,13 @@ def create_client(
     registration: ClientRegistration,
     actor: str = audit.SYSTEM,
     secret: str | None = None,
+    allow_private_addresses: bool = True,
 ) -> tuple[OAuthClient, str | None]:
     """Register a client; returns it and its secret (shown once, None without one).
 
     ``secret`` is for the development demo only; real clients get 256 random bits.
     """
-    registration.validate()
+    registration.validate(allow_private_addresses)
     if get_client(session, registration.client_id) is not None:
         raise ConflictError(f"client {registration.client_id!r} exists")
     if registration.token_endpoint_auth_method in ("client_secret_basic", "client_secret_post"):
