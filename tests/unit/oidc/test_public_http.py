@@ -14,7 +14,7 @@ from tests.receiver import running_receiver
 @pytest.mark.parametrize(
     "address",
     ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1",
-     "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"],
+     "0.0.0.0", "224.0.0.1", "::1", "fe80::1", "fd00::1", "::ffff:127.0.0.1"],  # noqa: S104
 )  # fmt: skip
 def test_non_public_addresses_are_told(address):
     assert not public_http.is_public(address)
