@@ -16,11 +16,13 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
     Text,
     false,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -86,8 +88,9 @@ class User(db.Model):  # type: ignore[name-defined]
     fax: Mapped[str] = mapped_column(String(40), default="", server_default="")
     mobile: Mapped[str] = mapped_column(String(40), default="", server_default="")
     profession: Mapped[str] = mapped_column(String(100), default="", server_default="")
-    #: Pro Santé Connect's SubjectNameID (RPPS, ADELI, FINESS-based…), stored verbatim
-    national_id: Mapped[str | None] = mapped_column(String(100), unique=True, nullable=True)
+    #: Pro Santé Connect's SubjectNameID (RPPS, ADELI, FINESS-based…), stored verbatim; unique
+    #: among the accounts where it is verified (``uq_users_verified_national_id``)
+    national_id: Mapped[str | None] = mapped_column(String(100), index=True, nullable=True)
     #: False while the identifier was only typed by a referent: the first PSC login with it
     #: then goes through the person's own "rattachement" (password + second factor)
     national_id_verified: Mapped[bool] = mapped_column(
@@ -103,6 +106,16 @@ class User(db.Model):  # type: ignore[name-defined]
     charter_accepted_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index(
+            "uq_users_verified_national_id",
+            "national_id",
+            unique=True,
+            sqlite_where=text("national_id_verified"),
+            postgresql_where=text("national_id_verified"),
+        ),
+    )
 
     def get_user_id(self) -> str:
         return self.subject

@@ -164,7 +164,11 @@ class PscFederation:
         user = users.get_by_id(session, password_session.user_id)
         if user is None:
             raise LinkExpiredError()
-        if user.national_id and user.national_id not in answer.identity.linkable_ids():
+        if (
+            user.national_id
+            and user.national_id_verified
+            and user.national_id not in answer.identity.linkable_ids()
+        ):  # a verified identifier is the person's; one a référent only typed gives way
             raise national_ids.AlreadyLinkedError(user.national_id)
         try:
             national_ids.link(
