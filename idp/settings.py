@@ -111,6 +111,10 @@ class Settings:
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    rate_limit_captcha: str = _doc("per-IP limit of captcha images", "60/minute")
+    rate_limit_captcha_audio: str = _doc(
+        "per-IP limit of captcha sounds (about half a second of CPU each when drawn)", "10/minute"
+    )
     rate_limit_pending: str = _doc(
         "per-IP limit of authorization requests kept waiting for a login (a signed-in "
         "browser's requests are not counted; one address may hide a whole hospital)",

@@ -69,9 +69,7 @@ def link(session: Session, user: User, national_id: str, actor: str, verified: b
 
 
 def _take_from_others(session: Session, user: User, national_id: str, actor: str) -> None:
-    others = (
-        session.query(User).filter(User.national_id == national_id, User.id != user.id).all()
-    )
+    others = session.query(User).filter(User.national_id == national_id, User.id != user.id).all()
     if any(other.national_id_verified for other in others):
         raise AlreadyLinkedError(national_id)
     for typed in others:

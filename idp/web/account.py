@@ -36,7 +36,7 @@ from idp.web.forms import (
     PscUnlinkForm,
     RevokeDeviceForm,
 )
-from idp.web.limits import limiter, login_limit
+from idp.web.limits import captcha_audio_limit, captcha_limit, limiter, login_limit
 
 bp = Blueprint("account", __name__)
 errors.handle(bp, errors.html)
@@ -90,11 +90,13 @@ def forgot_password() -> ResponseReturnValue:
 
 
 @bp.get("/captcha/<captcha_id>.png")
+@limiter.limit(captcha_limit)
 def captcha_image(captcha_id: str) -> ResponseReturnValue:
     return _media(_captchas().image(captcha_id), "image/png")
 
 
 @bp.get("/captcha/<captcha_id>.wav")
+@limiter.limit(captcha_audio_limit)
 def captcha_audio(captcha_id: str) -> ResponseReturnValue:
     return _media(_captchas().audio(captcha_id), "audio/wav")
 

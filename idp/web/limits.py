@@ -40,6 +40,14 @@ def resend_limit() -> str:
     return ctx().settings.rate_limit_resend
 
 
+def captcha_limit() -> str:
+    return ctx().settings.rate_limit_captcha
+
+
+def captcha_audio_limit() -> str:
+    return ctx().settings.rate_limit_captcha_audio
+
+
 def pending_limit() -> str:
     return ctx().settings.rate_limit_pending
 

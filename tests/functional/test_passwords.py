@@ -230,3 +230,25 @@ def test_sign_out_everywhere(client, make, rp, app):
 def test_lost_username_page_names_referents_and_support(client):
     page = client.get("/username/forgot").get_data(as_text=True)
     assert "référents" in page and "support.VT.pro@sesan.fr" in page
+
+
+def test_a_challenges_sound_is_drawn_once_per_worker(app, client):
+    """Review 3, N9: drawing a sound costs about half a second of CPU (each drawing differs:
+    the same bytes again mean it was not drawn again)."""
+    _, captcha_id = forgot_page(client)
+    first = client.get(f"/captcha/{captcha_id}.wav")
+    again = client.get(f"/captcha/{captcha_id}.wav")
+    assert first.status_code == again.status_code == 200
+    assert first.data == again.data and first.mimetype == "audio/wav"
+
+
+class TestCaptchaLimits:
+    @pytest.fixture
+    def settings_overrides(self):
+        return {"rate_limit_captcha_audio": "2/minute", "rate_limit_captcha": "3/minute"}
+
+    def test_sounds_and_images_are_limited_per_address(self, client):
+        _, captcha_id = forgot_page(client)
+        sounds = [client.get(f"/captcha/{captcha_id}.wav").status_code for _ in range(3)]
+        images = [client.get(f"/captcha/{captcha_id}.png").status_code for _ in range(4)]
+        assert sounds == [200, 200, 429] and images == [200, 200, 200, 429]
