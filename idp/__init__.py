@@ -43,6 +43,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     with app.app_context():
         ping_after_idle(db.engine)
     services.backchannel.in_background(app)  # first delivery attempts on a thread
+    services.deferred.bind(app)  # and the mail whose sending must not show in the answer
     app.extensions[EXTENSION] = services
 
     from idp.web import init_web

@@ -29,6 +29,7 @@ from idp.authn.remembered_devices import RememberedDevices
 from idp.authn.sessions import SessionService
 from idp.authn.throttle import LoginThrottle
 from idp.authn.totp import Totp
+from idp.background import Deferred
 from idp.keyring import Keyring
 from idp.keyring.kek import load_kek
 from idp.keyring.lifecycle import KeyLifecycle, Timing
@@ -64,6 +65,7 @@ class Services:
     captchas: Captchas
     psc: PscFederation | None  # None unless Pro Santé Connect is configured
     secret_key: str
+    deferred: Deferred  # work off the request path, on the background thread
 
     @property
     def settings(self) -> Settings:
@@ -187,6 +189,7 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         lambda user: revoke_user_grants(ctx, user),
         notices.send,
     )
+    deferred = Deferred("deferred")
     password_changes = PasswordChanges(
         current_session,
         passwords,
@@ -198,6 +201,8 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         end_grants=lambda user: revoke_user_grants(ctx, user),
         totp=totp,
         lockout=lockout,
+        deferred=deferred,
+        reset_mails_per_hour=settings.reset_mails_per_hour,
     )
 
     email_changes = EmailChanges(
@@ -233,6 +238,7 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         captchas=Captchas(store),
         psc=psc,
         secret_key=secret_key,
+        deferred=deferred,
     )
 
 

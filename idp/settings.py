@@ -111,6 +111,7 @@ class Settings:
     throttle_max_delay: int = _doc("longest wait between two tries, in seconds", 60)
     rate_limit_login: str = _doc("per-IP limit of password, code and reset posts", "30/minute")
     rate_limit_resend: str = _doc("per-IP limit of code resends", "10/minute")
+    reset_mails_per_hour: int = _doc("password-reset links mailed to one account per hour", 3)
     rate_limit_captcha: str = _doc("per-IP limit of captcha images", "60/minute")
     rate_limit_captcha_audio: str = _doc(
         "per-IP limit of captcha sounds (about half a second of CPU each when drawn)", "10/minute"

@@ -3,11 +3,17 @@ consequences of either: every session, grant and remembered device of the accoun
 
 Reset links are 256-bit tokens stored by digest for 30 minutes, single use, and bound to the
 password they replace: once the password changes by any route, older links stop working.
+
+A forgotten-password request is answered before anything is looked up: finding the account
+and mailing the link happen off the request path (``Deferred``), so that neither the answer
+nor its timing tells a known username from an unknown one, and an account receives at most
+``reset_mails_per_hour`` links an hour, whoever asks.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from collections.abc import Callable
 
@@ -26,7 +32,9 @@ from idp.storage import keys
 from idp.storage.ephemeral import EphemeralStore
 from idp.storage.models import User
 
+log = logging.getLogger(__name__)
 RESET_TTL = 1800
+RESET_MAILS_WINDOW = 3600
 WELCOME_TTL = 72 * 3600
 WELCOME_OFFER_INTERVAL = 24 * 3600
 #: wrong app codes on one reset or welcome link before the link is void
@@ -54,6 +62,8 @@ class PasswordChanges:
         end_grants: Callable[[User], None],
         totp: Totp,
         lockout: Lockout,
+        deferred: Callable[[Callable[[], None]], None],
+        reset_mails_per_hour: int,
     ) -> None:
         self._db_session = db_session
         self._passwords = passwords
@@ -65,6 +75,8 @@ class PasswordChanges:
         self._end_grants = end_grants
         self.totp = totp
         self._lockout = lockout
+        self._deferred = deferred
+        self._reset_mails_per_hour = reset_mails_per_hour
 
     def change(self, user: User, current: str, new: str) -> None:
         """Change one's own password; raises InvalidCredentialsError or WeakPasswordError."""
@@ -94,11 +106,23 @@ class PasswordChanges:
         self._end_grants(user)
 
     def request_reset(self, username: str) -> None:
-        """Mail a link if the account can use one; the caller answers the same in every case."""
-        user = users.get_by_username(self._db_session(), (username or "")[:150])
+        """Mail a link, later, if the account can use one; the caller answers the same in
+        every case, at once."""
+        wanted = (username or "")[:150]
+        self._deferred(lambda: self._send_reset(wanted))
+
+    def _send_reset(self, username: str) -> None:
+        user = users.get_by_username(self._db_session(), username)
         if user is None or not user.is_active or not user.email_verified or users.is_blocked(user):
             return
-        self._send_link(user, "password_reset", RESET_TTL)
+        sent = self._store.incr(keys.reset_mails(user.id), RESET_MAILS_WINDOW)
+        if sent > self._reset_mails_per_hour:
+            log.info("password reset: account %s had its links for this hour", user.id)
+            return
+        try:
+            self._send_link(user, "password_reset", RESET_TTL)
+        except MailDeliveryError:
+            log.warning("password reset: the link to account %s could not be mailed", user.id)
 
     def offer_welcome(self, username: str) -> None:
         """A failed login on an account that has no password yet (imported without a usable

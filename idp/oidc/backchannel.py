@@ -30,9 +30,9 @@ from flask import Flask
 from idp import clock
 from idp.accounts import users
 from idp.authn.sessions import SsoSession
+from idp.background import BackgroundQueue
 from idp.oidc import logout_deliveries as deliveries
 from idp.oidc import public_http
-from idp.oidc.background import BackgroundQueue
 from idp.oidc.context import ProviderContext
 from idp.oidc.logout_tokens import logout_token
 from idp.storage.models import LogoutDelivery

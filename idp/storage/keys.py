@@ -101,6 +101,11 @@ def failures_of_account(digest: str) -> str:
     return _key("fail-account", digest)
 
 
+def reset_mails(user_id: int) -> str:
+    """Password-reset links mailed to an account this hour."""
+    return _key("reset-mails", user_id)
+
+
 def failures_of_known_browser(digest: str) -> str:
     """Failed passwords from one browser the account has used (its own allowance)."""
     return _key("fail-known", digest)

@@ -22,7 +22,6 @@ from idp.authn.password_changes import ResetLinkInvalidError
 from idp.authn.password_policy import WeakPasswordError
 from idp.authn.passwords import InvalidCredentialsError
 from idp.authn.totp import TotpCodeError
-from idp.mail import MailDeliveryError
 from idp.storage.models import User
 from idp.web import errors
 from idp.web.context import clear_sid, ctx, current_sid, password_changes, services
@@ -66,16 +65,7 @@ def forgot_password() -> ResponseReturnValue:
                 _("Le code recopié est incorrect : recopiez le nouveau code affiché.")
             )
         else:
-            try:
-                password_changes().request_reset(form.username.data)
-            except MailDeliveryError:
-                return _message(
-                    _(
-                        "Le courriel n'a pas pu être envoyé : le service de messagerie "
-                        "ne répond pas. Réessayez dans quelques minutes."
-                    ),
-                    503,
-                )
+            password_changes().request_reset(form.username.data)  # mailed off this request
             return _message(
                 _(
                     "Si ce nom d'utilisateur correspond à un compte actif dont "

@@ -28,8 +28,9 @@ def answer_of(app, captcha_id):
 
 
 def ask_reset(app, client, username, captcha=None):
+    """Ask a link, and wait for the mail sent off the request path."""
     page, captcha_id = forgot_page(client)
-    return client.post(
+    answer = client.post(
         "/password/forgot",
         data={
             "csrf_token": csrf_token(page),
@@ -38,6 +39,8 @@ def ask_reset(app, client, username, captcha=None):
             "captcha": captcha if captcha is not None else answer_of(app, captcha_id),
         },
     )
+    assert services_of(app).deferred.drain()
+    return answer
 
 
 def reset_link(outbox, email) -> str:
@@ -252,3 +255,26 @@ class TestCaptchaLimits:
         sounds = [client.get(f"/captcha/{captcha_id}.wav").status_code for _ in range(3)]
         images = [client.get(f"/captcha/{captcha_id}.png").status_code for _ in range(4)]
         assert sounds == [200, 200, 429] and images == [200, 200, 200, 429]
+
+
+def test_reset_links_are_capped_per_account_and_hour(app, client, make, outbox):
+    """Review 3, N10: whoever asks, an account receives at most three links an hour."""
+    user = make.user("lou")
+    for _ in range(5):
+        assert ask_reset(app, client, "lou").status_code == 200
+    assert len(outbox.messages(user.email)) == 3
+
+
+class TestResetMailOffTheRequestPath:
+    @pytest.fixture
+    def settings_overrides(self):
+        from tests.e2e.conftest import free_port
+
+        return {"smtp_url": f"smtp://127.0.0.1:{free_port()}"}  # nothing listens there
+
+    def test_a_mail_server_down_changes_nothing_in_the_answer(self, app, client, make):
+        make.user("max")
+        known = ask_reset(app, client, "max")
+        unknown = ask_reset(app, client, "nobody-at-all")
+        assert known.status_code == unknown.status_code == 200  # was 503 for a known account
+        assert known.get_data(as_text=True) == unknown.get_data(as_text=True)

@@ -63,3 +63,29 @@ class BackgroundQueue:
                 log.exception("%s: background work failed", self._name)
             finally:
                 pending.task_done()
+
+
+class Deferred:
+    """Work taken off the request path (a mail whose sending, or not, must not show in the
+    answer's timing), run on the background thread inside the application's context; inline
+    without an application (a command, whose process would end before the thread)."""
+
+    def __init__(self, name: str) -> None:
+        self._app: Any = None
+        self._queue = BackgroundQueue(name, self._run)
+
+    def bind(self, app: Any) -> None:
+        self._app = app
+
+    def __call__(self, task: Callable[[], None]) -> None:
+        if self._app is None:
+            task()
+            return
+        self._queue.put(task)
+
+    def drain(self, timeout: float = 10.0) -> bool:
+        return self._queue.drain(timeout)
+
+    def _run(self, task: Callable[[], None]) -> None:
+        with self._app.app_context():
+            task()
