@@ -15,7 +15,7 @@ from idp import clock, log_format
 from idp.services import EXTENSION, build_services
 from idp.settings import Settings, load_settings
 from idp.storage import db
-from idp.storage.database import ping_after_idle
+from idp.storage.database import keep_sqlite_file_private, ping_after_idle
 from idp.storage.ephemeral import EphemeralStore, create_store
 from idp.web.cookie_session import CookieSessionInterface
 from idp.web.responses import Response
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, store: EphemeralStore | None = 
     clock.follow(store.time if store.shared else None)
     services = build_services(settings, store)
     _configure(app, settings, services.secret_key)
+    keep_sqlite_file_private(settings.resolved_database_url())
     db.init_app(app)
     with app.app_context():
         ping_after_idle(db.engine)

@@ -1,14 +1,17 @@
 """The Flask-SQLAlchemy handle, with constraint names Alembic can rely on."""
 
+import os
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, cast
 
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import Connection, CursorResult, Engine, Executable, MetaData, Result, Row, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.orm import DeclarativeBase, Session
 
@@ -28,6 +31,23 @@ class Base(DeclarativeBase):
 # expire_on_commit off: a request reads what it just wrote without reloading each object
 # (it halved the SELECTs of a password login; measured in bench/RESULTS.md).
 db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
+
+
+def keep_sqlite_file_private(url: str) -> None:
+    """An SQLite database holds password hashes and refresh-token digests: its file is the
+    owner's alone (0600, like the keys). SQLite creates it with the umask's mode (often 0644)
+    and gives its journal files the database file's mode, so it is made here first, and an
+    older file readable by others is narrowed."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return
+    path = Path(str(parsed.database))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        if path.stat().st_mode & 0o077:
+            path.chmod(0o600)
 
 
 def current_session() -> Session:

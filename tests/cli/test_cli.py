@@ -16,6 +16,9 @@ def test_init_creates_kek_schema_and_key_then_is_idempotent(env, tmp_path):
     first = idp(env, "init")
     assert "created RS256 signing key" in first.stdout
     assert stat.S_IMODE((tmp_path / "keys" / "kek").stat().st_mode) == 0o600
+    database = tmp_path / "instance" / "idp.db"
+    if "IDP_DATABASE_URL" not in env:  # the embedded default's file is as private (N11)
+        assert stat.S_IMODE(database.stat().st_mode) == 0o600
     second = idp(env, "init")
     assert "created" not in second.stdout and "ready" in second.stdout
 
