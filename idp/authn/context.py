@@ -5,11 +5,14 @@
 | ``urn:viatrajectoire:acr:password`` | password only | ``pwd`` |
 | ``urn:viatrajectoire:acr:otp-email`` | password + code by email | ``pwd otp`` |
 | ``urn:viatrajectoire:acr:totp`` | password + app code or recovery code | ``pwd otp mfa`` |
+| (the level proven on that browser) | password on a browser remembered after a code | ``pwd remembered`` |
 | ``urn:viatrajectoire:acr:psc`` | Pro Santé Connect: CPS card | ``hwk pin mfa`` |
 | ``urn:viatrajectoire:acr:psc`` | Pro Santé Connect: e-CPS app | ``swk mfa`` |
 
 An emailed code is not counted as ``mfa``: NIST SP 800-63B-4 no longer accepts email as an
-out-of-band authenticator. A remembered device counts as the code it remembers. A PSC login
+out-of-band authenticator. A browser remembered after a code keeps the ``acr`` proven there
+(for 8 hours), but ``amr`` says what happened this time: the password, and ``remembered`` (a
+value of ours: RFC 8176 has none for a browser that proved a code earlier), never ``otp``. A PSC login
 (eIDAS "substantial" or more, checked by the national provider) is the strongest level: a
 relying party that asks for it sends the person through PSC. An ``authMode`` PSC does not
 document (a delegated identity provider) gets ``mfa`` only.
@@ -26,4 +29,6 @@ ACR_LEVELS = {ACR_PASSWORD: 1, ACR_EMAIL_OTP: 2, ACR_TOTP: 3, ACR_PSC: 4}
 AMR_PASSWORD = "pwd"
 AMR_OTP = "otp"
 AMR_MFA = "mfa"
+#: the password on a browser remembered after a code (no RFC 8176 value says it)
+AMR_REMEMBERED = "remembered"
 AMR_BY_PSC_MODE = {"card": ["hwk", "pin", "mfa"], "app": ["swk", "mfa"], "other": ["mfa"]}

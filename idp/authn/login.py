@@ -30,6 +30,7 @@ from idp.authn.context import (
     AMR_MFA,
     AMR_OTP,
     AMR_PASSWORD,
+    AMR_REMEMBERED,
 )
 from idp.authn.known_browsers import KnownBrowser, KnownBrowsers
 from idp.authn.known_browsers import cookie_name as known_cookie_name
@@ -180,7 +181,9 @@ class PasswordLogin:
         if not user.email_verified:
             raise EmailNotVerifiedError(user.username)
         if remembered is not None:
-            sso = self._sessions.start(user.id, remembered.amr, remembered.acr)
+            # the level proven on this browser; the methods of this login
+            amr = [AMR_PASSWORD, AMR_REMEMBERED]
+            sso = self._sessions.start(user.id, amr, remembered.acr)
             return self._known_step(LoginStep(sso, account=user), user)
         if enrolled:
             return LoginStep(app_challenge=self._start_app_challenge(user))

@@ -196,8 +196,11 @@ def test_referent_records_the_national_identifier_once(client, world, make):
         "email": local.email,
         "profession": "Médecin",
     }
-    taken = client.post(f"/admin/accounts/{local.id}", data={**base, "national_id": "810000000017"})
-    assert taken.status_code == 400 and "déjà rattaché" in taken.get_data(as_text=True)
+    # another account's verified identifier: recorded as for any, nothing told (review 3, N8)
+    held = client.post(f"/admin/accounts/{local.id}", data={**base, "national_id": "810000000017"})
+    assert held.status_code == 302 and "déjà rattaché" not in held.get_data(as_text=True)
+    db.session.refresh(local)
+    assert local.national_id == "810000000017" and not local.national_id_verified
     client.post(f"/admin/accounts/{local.id}", data={**base, "national_id": "810000000025"})
     db.session.refresh(local)
     assert local.national_id == "810000000025"

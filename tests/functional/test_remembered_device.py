@@ -35,7 +35,10 @@ def test_second_login_from_same_browser_asks_no_code_even_after_logout(rp, make)
     tokens = rp.exchange(auth).get_json()
     from tests.functional.test_code_flow import verify
 
-    assert verify(rp.client, tokens["id_token"]).claims["amr"] == ["pwd", "otp"]
+    claims = verify(rp.client, tokens["id_token"]).claims
+    # review 3, N13: the level proven on this browser, the methods of this login
+    assert claims["acr"] == "urn:viatrajectoire:acr:otp-email"
+    assert claims["amr"] == ["pwd", "remembered"]
 
 
 def test_device_is_stored_hashed_with_a_summary(rp, make):
