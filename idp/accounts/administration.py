@@ -204,17 +204,18 @@ class Administration:
         last = max(ended(h) for h in rows)
         return {h.establishment_id for h in rows if ended(h) == last}
 
-    def _visible(self, actor: Actor, user: User | None) -> User:
-        """The account if the actor sees it; otherwise the same answer as a missing one."""
+    def _visible(self, actor: Actor, user: User | None, missing: str = "no such account") -> User:
+        """The account if the actor sees it; otherwise the same answer as a missing one
+        (``missing``: what that answer says)."""
         if user is None:
-            raise NotFoundError("no such account")
+            raise NotFoundError(missing)
         if not self.can_view(actor, user):
             session = self._db_session()
             audit.record(
                 session, actor.name, "admin.refused", f"user:{user.subject}", reason="not_visible"
             )
             session.commit()
-            raise NotFoundError("no such account")
+            raise NotFoundError(missing)
         return user
 
     # --- reading ---------------------------------------------------------------------
@@ -460,6 +461,7 @@ class Administration:
     def end_habilitation(self, actor: Actor, habilitation_id: int) -> None:
         session = self._db_session()
         habilitation, owner = self._habilitation(session, habilitation_id)
+        self._visible(actor, owner, "no such habilitation")  # as a missing one, not a 403
         if habilitation.profile.is_referent and not actor.is_support:
             self._refuse(actor, owner, "not_support")
         self.require_place(actor, habilitation.establishment_id, owner)
@@ -490,6 +492,7 @@ class Administration:
     def set_receives_mails(self, actor: Actor, habilitation_id: int, value: bool) -> None:
         session = self._db_session()
         habilitation, owner = self._habilitation(session, habilitation_id)
+        self._visible(actor, owner, "no such habilitation")
         self.require_place(actor, habilitation.establishment_id, owner)
         self.require_manage(actor, owner)
         habilitation.receives_mails = value

@@ -93,7 +93,8 @@ def test_referent_cannot_touch_another_place(client, world, referent_token):
         == 404
     )
     theirs = habilitations.of_user(db.session, world["foreign"])[0]
-    assert call(client, "DELETE", f"/habilitations/{theirs.id}", referent_token).status_code == 403
+    # ... and so does its habilitation (review 3, L6 again)
+    assert call(client, "DELETE", f"/habilitations/{theirs.id}", referent_token).status_code == 404
     db.session.refresh(world["foreign"])
     assert world["foreign"].is_active
 

@@ -108,11 +108,13 @@ def test_another_establishments_account_by_url_is_404(client, world):
     assert world["foreign"].is_active and world["foreign"].blocked_until is None
 
 
-def test_ending_another_establishments_habilitation_by_url_is_403(client, world):
+def test_ending_another_establishments_habilitation_by_url_is_404(client, world):
+    """An account the référent does not see: its habilitation answers as a missing one."""
     theirs = habilitations.of_user(db.session, world["foreign"])[0]
     token = token_of(client, "/admin/accounts/new")
     response = client.post(f"/admin/habilitations/{theirs.id}/end", data={"csrf_token": token})
-    assert response.status_code == 403
+    missing = client.post("/admin/habilitations/999999/end", data={"csrf_token": token})
+    assert response.status_code == missing.status_code == 404
     db.session.refresh(theirs)
     assert theirs.ended_at is None
 
@@ -183,7 +185,7 @@ def test_referent_toggles_mail_reception_but_not_elsewhere(client, world):
     db.session.refresh(local_h)
     db.session.refresh(foreign_h)
     assert local_h.receives_mails is True and foreign_h.receives_mails is False
-    assert refused.status_code == 403
+    assert refused.status_code == 404  # an account not seen: as a missing habilitation
 
 
 def test_referent_records_the_national_identifier_once(client, world, make):

@@ -191,3 +191,19 @@ def test_n1_a_habilitation_over_or_ended_elsewhere_still_gives_no_right_there(ad
     db.session.commit()
     admin.update_account(admin.actor(world["referent"]), moved, {"phone": "01 02 03 04 05"})
     assert moved.phone == "01 02 03 04 05"
+
+
+def test_l6_again_another_places_habilitation_answers_as_a_missing_one(client, world, make):
+    """Review 3: DELETE of a habilitation of an account the référent does not see is a 404,
+    the same answer as for an id that does not exist."""
+    from idp.accounts import habilitations
+    from tests.functional.test_admin_api import call
+
+    token = api_token(client, make, "ref-here")
+    foreign = habilitations.of_user(db.session, world["other_referent"])[0]
+    elsewhere = call(client, "DELETE", f"/habilitations/{foreign.id}", token)
+    missing = call(client, "DELETE", "/habilitations/999999", token)
+    assert elsewhere.status_code == missing.status_code == 404
+    assert elsewhere.get_json() == missing.get_json()
+    db.session.refresh(foreign)
+    assert foreign.ended_at is None
