@@ -5,15 +5,15 @@
 | ``urn:viatrajectoire:acr:password`` | password only | ``pwd`` |
 | ``urn:viatrajectoire:acr:otp-email`` | password + code by email | ``pwd otp`` |
 | ``urn:viatrajectoire:acr:totp`` | password + app code or recovery code | ``pwd otp mfa`` |
-| (the level proven on that browser) | password on a browser remembered after a code | ``pwd remembered`` |
+| (as proven on that browser) | password on a browser remembered after a code | ``pwd remembered`` |
 | ``urn:viatrajectoire:acr:psc`` | Pro Santé Connect: CPS card | ``hwk pin mfa`` |
 | ``urn:viatrajectoire:acr:psc`` | Pro Santé Connect: e-CPS app | ``swk mfa`` |
 
 An emailed code is not counted as ``mfa``: NIST SP 800-63B-4 no longer accepts email as an
 out-of-band authenticator. A browser remembered after a code keeps the ``acr`` proven there
 (for 8 hours), but ``amr`` says what happened this time: the password, and ``remembered`` (a
-value of ours: RFC 8176 has none for a browser that proved a code earlier), never ``otp``. A PSC login
-(eIDAS "substantial" or more, checked by the national provider) is the strongest level: a
+value of ours: RFC 8176 has none for a browser that proved a code earlier), never ``otp``. A
+PSC login (eIDAS "substantial" or more, checked by the national provider) is the strongest level: a
 relying party that asks for it sends the person through PSC. An ``authMode`` PSC does not
 document (a delegated identity provider) gets ``mfa`` only.
 """

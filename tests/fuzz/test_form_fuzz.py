@@ -109,11 +109,12 @@ def consent_page(world: World) -> tuple[RelyingParty, str]:
 
 
 def reset_page(world: World) -> tuple[RelyingParty, str]:
-    from idp.web.context import password_changes
+    from idp.web.context import password_changes, services
     from tests.functional.test_passwords import reset_link
 
     user = world.make.user()
     password_changes().request_reset(user.username)
+    assert services().deferred.drain()  # the link is mailed off the request path
     return world.browser(), reset_link(world.outbox, user.email)
 
 
