@@ -21,6 +21,8 @@ from idp.authn.lockout import Lockout, LockoutPolicy
 from idp.authn.login import PasswordLogin
 from idp.authn.notices import SecurityNotices
 from idp.authn.otp import EmailOtp
+from idp.authn.passkey_login import PasskeyLogin
+from idp.authn.passkeys import PasskeyPolicy, Passkeys
 from idp.authn.password_changes import PasswordChanges
 from idp.authn.passwords import Passwords
 from idp.authn.psc.client import PscClient
@@ -65,6 +67,8 @@ class Services:
     captchas: Captchas
     psc: PscFederation | None  # None unless Pro Santé Connect is configured
     secret_key: str
+    passkeys: Passkeys
+    passkey_login: PasskeyLogin
     deferred: Deferred  # work off the request path, on the background thread
 
     @property
@@ -150,6 +154,17 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
     )
     totp = Totp(current_session, store, kek, secret_key)
     notices = SecurityNotices(mailer)
+    passkeys = Passkeys(
+        current_session,
+        store,
+        PasskeyPolicy(
+            rp_id=settings.passkey_rp_id,
+            rp_name="ViaTrajectoire",
+            origin=settings.issuer_origin,
+            aaguids=frozenset(a.lower() for a in settings.passkey_aaguids),
+        ),
+        notices.send,
+    )
     apps = AuthenticatorApps(current_session, totp, passwords, devices, sessions, lockout, notices)
     login = PasswordLogin(
         db_session=current_session,
@@ -160,6 +175,7 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         totp=totp,
         devices=devices,
         known_browsers=known_browsers,
+        passkeys=passkeys,
         throttle=throttle,
         lockout=lockout,
         otp_mandatory_from=settings.otp_mandatory_date(),
@@ -238,6 +254,8 @@ def build_services(settings: Settings, store: EphemeralStore) -> Services:
         captchas=Captchas(store),
         psc=psc,
         secret_key=secret_key,
+        passkeys=passkeys,
+        passkey_login=PasskeyLogin(current_session, passkeys, sessions, known_browsers),
         deferred=deferred,
     )
 

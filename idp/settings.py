@@ -8,6 +8,7 @@ so the provider fails at start rather than on a user's request.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -103,6 +104,15 @@ class Settings:
     lockout_duration: int = _doc(
         "seconds unknown browsers stay locked out unless a référent unblocks", 900
     )
+    passkey_aaguids: list[str] = _doc(
+        "AAGUIDs of the only authenticator models accepted as passkeys (empty: any)",
+        factory=list,
+    )
+    passkey_activation: str = _doc(
+        "the fresh sign-in that adds a passkey: psc_when_linked (Pro Santé Connect for an "
+        "account linked to a national identifier, else a second factor) or second_factor",
+        "psc_when_linked",
+    )
     known_browser_ttl: int = _doc(
         "seconds a browser stays known to an account after a login (exempt from lockouts)",
         90 * 24 * 3600,
@@ -163,6 +173,22 @@ class Settings:
     psc_jwks_refetch_interval: int = _doc(
         "fewest seconds between two JWKS fetches on an unknown kid", 10
     )
+
+    @property
+    def passkey_rp_id(self) -> str | None:
+        """The WebAuthn RP ID: the issuer's host, if it is a domain name (browsers refuse an
+        IP address, so passkeys are off on one: serve on ``localhost`` to try them)."""
+        host = urlsplit(self.issuer).hostname or ""
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            return host or None
+        return None
+
+    @property
+    def issuer_origin(self) -> str:
+        parts = urlsplit(self.issuer)
+        return f"{parts.scheme}://{parts.netloc}"
 
     @property
     def psc_enabled(self) -> bool:
@@ -257,6 +283,8 @@ class Settings:
             raise ConfigurationError("signing_alg: RS256, PS256, ES256 or EdDSA")
         if self.default_locale not in self.supported_locales:
             raise ConfigurationError("default_locale: must be one of supported_locales")
+        if self.passkey_activation not in {"psc_when_linked", "second_factor"}:
+            raise ConfigurationError("passkey_activation: psc_when_linked or second_factor")
         self._validate_psc()
         return self
 

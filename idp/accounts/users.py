@@ -154,6 +154,11 @@ def lift_lockout(session: Session, user: User) -> None:
         _set_quietly(session, user, locked_out_until=None)
 
 
+def set_passkey_handle(session: Session, user: User, handle: str) -> None:
+    """The account's WebAuthn user handle, made once (the caller commits)."""
+    _set_quietly(session, user, passkey_handle=handle)
+
+
 def end_sign_ins(session: Session, user: User) -> None:
     """Record the account's cut-off: every sign-in before now has ended (its sessions, codes,
     grants and tokens, however long the store's markers live). The caller commits."""

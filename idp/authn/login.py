@@ -42,6 +42,7 @@ from idp.authn.otp import (
     EmailOtp,
     WrongCodeError,
 )
+from idp.authn.passkeys import Passkeys
 from idp.authn.passwords import InvalidCredentialsError, Passwords
 from idp.authn.policy import second_factor_needed
 from idp.authn.remembered_devices import RememberedDevices, cookie_name
@@ -78,6 +79,8 @@ class LoginStep:
     account: User | None = None
     known_cookie: str | None = None
     known_cookie_name: str = ""
+    #: a second factor to ask with a passkey (the account has one): the step's id
+    passkey_second: str | None = None
 
 
 class PasswordLogin:
@@ -96,6 +99,7 @@ class PasswordLogin:
         totp: Totp,
         devices: RememberedDevices,
         known_browsers: KnownBrowsers,
+        passkeys: Passkeys,
         throttle: LoginThrottle,
         lockout: Lockout,
         otp_mandatory_from: date,
@@ -108,6 +112,7 @@ class PasswordLogin:
         self._totp = totp
         self._devices = devices
         self._known = known_browsers
+        self._passkeys = passkeys
         self._throttle = throttle
         self._lockout = lockout
         self._mandatory_from = otp_mandatory_from
@@ -185,9 +190,52 @@ class PasswordLogin:
             amr = [AMR_PASSWORD, AMR_REMEMBERED]
             sso = self._sessions.start(user.id, amr, remembered.acr)
             return self._known_step(LoginStep(sso, account=user), user)
+        if self._passkeys.policy.enabled and self._passkeys.has_any(user.id):
+            return LoginStep(passkey_second=self._start_passkey_second(user, enrolled))
+        return self._code_step(user, enrolled)
+
+    def _code_step(self, user: User, enrolled: bool) -> LoginStep:
         if enrolled:
             return LoginStep(app_challenge=self._start_app_challenge(user))
         return LoginStep(challenge=self._otp.start(user))
+
+    # --- a passkey as the second factor ----------------------------------------------
+    def _start_passkey_second(self, user: User, enrolled: bool) -> str:
+        step_id = secrets.token_urlsafe(24)
+        value = {"user_id": user.id, "app": enrolled}
+        self._store.put(keys.passkey_second(step_id), value, APP_TTL)
+        return step_id
+
+    def passkey_second_account(self, step_id: str | None) -> int | None:
+        """The account a passkey is asked of at step ``step_id``, while it lasts."""
+        data = self._store.get(keys.passkey_second(step_id[:100])) if step_id else None
+        return int(data["user_id"]) if data else None
+
+    def complete_with_passkey(
+        self, step_id: str | None, challenge_id: str, response: str, bound_to: str
+    ) -> LoginStep:
+        """The account's passkey after its password: the level the passkey proves, ``pwd``
+        added to its methods. PasskeyError, or ChallengeExpiredError when the step is gone.
+        No browser is remembered: the next login asks the passkey again, as quick, and a
+        cookie never stands for a phishing-resistant proof."""
+        user_id = self.passkey_second_account(step_id)
+        if user_id is None:
+            raise ChallengeExpiredError()
+        proven = self._passkeys.authenticate(challenge_id, response, bound_to, user_id=user_id)
+        if self._store.consume(keys.passkey_second(str(step_id)[:100])) is None:
+            raise ChallengeExpiredError()
+        self._lockout.second_factor_succeeded(user_id)
+        user = self._eligible(user_id)
+        sso = self._sessions.start(user.id, [AMR_PASSWORD, *proven.level.amr], proven.level.acr)
+        return self._known_step(LoginStep(sso, account=user), user)
+
+    def passkey_fallback(self, step_id: str | None) -> LoginStep:
+        """No passkey at hand: the code the account's policy allows instead (its app if it
+        has one, else a code by email)."""
+        data = self._store.consume(keys.passkey_second(step_id[:100])) if step_id else None
+        if data is None:
+            raise ChallengeExpiredError()
+        return self._code_step(self._eligible(int(data["user_id"])), bool(data["app"]))
 
     @metrics.outcomes(
         metrics.SECOND_FACTOR,
@@ -268,10 +316,7 @@ class PasswordLogin:
         return self._known_step(step, user)
 
     def _known_step(self, step: LoginStep, user: User) -> LoginStep:
-        """A finished login makes this browser one the account has used."""
-        step.known_cookie = self._known.issue(user)
-        step.known_cookie_name = known_cookie_name(user.username)
-        return step
+        return with_known_browser(step, user, self._known)
 
     def _account_state(self, session: Session, username: str) -> tuple[User, bool, bool] | None:
         """The account of ``username``, whether all its habilitations ended, and whether it
@@ -294,6 +339,13 @@ class PasswordLogin:
             self._known.failed(known)
         elif self._throttle.failed(username, source) >= self._lockout.policy.threshold:
             self._lockout.password_failures_reached(username)
+
+
+def with_known_browser(step: LoginStep, user: User, known: KnownBrowsers) -> LoginStep:
+    """A finished login makes this browser one the account has used."""
+    step.known_cookie = known.issue(user)
+    step.known_cookie_name = known_cookie_name(user.username)
+    return step
 
 
 # The login's statements are built once, with bound parameters: building them and their cache

@@ -4,7 +4,17 @@ Only what the provider can actually deliver is listed; an RP asking for anything
 ``unmet_authentication_requirements`` instead of a weaker login.
 """
 
-from idp.authn.context import ACR_EMAIL_OTP, ACR_LEVELS, ACR_PASSWORD, ACR_PSC, AMR_PASSWORD
+from typing import Any
+
+from idp.authn.context import (
+    ACR_EMAIL_OTP,
+    ACR_LEVELS,
+    ACR_PASSKEY,
+    ACR_PASSKEY_PSC,
+    ACR_PASSWORD,
+    ACR_PSC,
+    AMR_PASSWORD,
+)
 
 __all__ = [
     "ACR_EMAIL_OTP",
@@ -12,10 +22,23 @@ __all__ = [
     "ACR_PASSWORD",
     "ACR_PSC",
     "AMR_PASSWORD",
+    "deliverable",
     "meets",
     "satisfiable",
     "strongest_level",
 ]
+
+
+def deliverable(settings: Any, acr: str) -> bool:
+    """Whether this provider, as configured, can sign anyone in at ``acr``: PSC's level needs
+    PSC; the passkeys' levels need the issuer on a domain name (the WebAuthn RP ID)."""
+    if acr == ACR_PSC:
+        return bool(settings.psc_enabled)
+    if acr == ACR_PASSKEY_PSC:
+        return bool(settings.psc_enabled and settings.passkey_rp_id)
+    if acr == ACR_PASSKEY:
+        return bool(settings.passkey_rp_id)
+    return acr in ACR_LEVELS
 
 
 def satisfiable(requested: list[str]) -> list[str]:

@@ -214,12 +214,13 @@ class AuthorizationService:
         return Outcome("respond", response=response)
 
     def _deliverable(self, wanted: list[str]) -> list[str]:
-        """Without PSC configured, its level cannot be reached: say so at once."""
-        if self.ctx.settings.psc_enabled or acr_values.ACR_PSC not in wanted:
-            return wanted
-        rest = [value for value in wanted if value != acr_values.ACR_PSC]
-        if not rest:
-            raise UnmetAuthenticationRequirementsError("Pro Sante Connect is not available.")
+        """A level this provider cannot reach as configured (PSC's without PSC, a passkey's
+        on an IP address): say so at once."""
+        rest = [value for value in wanted if acr_values.deliverable(self.ctx.settings, value)]
+        if wanted and not rest:
+            raise UnmetAuthenticationRequirementsError(
+                "The requested level is not available here (Pro Sante Connect or passkeys)."
+            )
         return rest
 
     def _needs_login(

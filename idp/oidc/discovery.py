@@ -6,7 +6,7 @@ from typing import Any
 
 from authlib.oidc.discovery import OpenIDProviderMetadata
 
-from idp.oidc.acr import ACR_LEVELS, ACR_PSC
+from idp.oidc.acr import ACR_LEVELS, deliverable
 from idp.oidc.claims import claims_supported
 from idp.oidc.client_auth import ASSERTION_ALGS
 from idp.oidc.clients import SCOPES
@@ -53,9 +53,7 @@ def provider_metadata(ctx: ProviderContext) -> dict[str, Any]:
             "at_hash",
             "sid",
         ],
-        acr_values_supported=[
-            acr for acr in ACR_LEVELS if acr != ACR_PSC or ctx.settings.psc_enabled
-        ],
+        acr_values_supported=[acr for acr in ACR_LEVELS if deliverable(ctx.settings, acr)],
         prompt_values_supported=["none", "login", "consent"],
         ui_locales_supported=ctx.settings.supported_locales,
         claims_parameter_supported=True,

@@ -72,6 +72,16 @@ def sessions_ended(user_id: int) -> str:
     return _key("sessions-ended", user_id)
 
 
+def passkey_second(step_id: str) -> str:
+    """A password login waiting for the account's passkey (or the code it falls back to)."""
+    return _key("passkey-second", step_id)
+
+
+def passkey_challenge(challenge_id: str) -> str:
+    """A WebAuthn challenge, single use, bound to the step it was made for."""
+    return _key("passkey-challenge", challenge_id)
+
+
 def email_code(challenge_id: str) -> str:
     return _key("otp", challenge_id)
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     DateTime,
@@ -84,6 +85,8 @@ class User(db.Model):  # type: ignore[name-defined]
     locked_out_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     #: every sign-in before this instant has ended: its sessions, codes, grants, tokens
     signed_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: WebAuthn user handle: random, made at the first passkey (never a name or an id)
+    passkey_handle: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
     phone: Mapped[str] = mapped_column(String(40), default="", server_default="")
     fax: Mapped[str] = mapped_column(String(40), default="", server_default="")
     mobile: Mapped[str] = mapped_column(String(40), default="", server_default="")
@@ -119,6 +122,30 @@ class User(db.Model):  # type: ignore[name-defined]
 
     def get_user_id(self) -> str:
         return self.subject
+
+
+class Passkey(db.Model):  # type: ignore[name-defined]
+    """A WebAuthn credential of an account (its public key, never a secret)."""
+
+    __tablename__ = "passkeys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    #: the authenticator's model (all zeros when it does not say)
+    aaguid: Mapped[str] = mapped_column(String(36))
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: synced by a passkey provider (backup eligible), and backed up at its last use
+    backup_eligible: Mapped[bool] = mapped_column(Boolean, default=False)
+    backed_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(60))
+    #: the ``acr`` of the fresh sign-in that added it (Pro Santé Connect, or a second factor)
+    activated_with: Mapped[str] = mapped_column(String(100))
+    activated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Establishment(db.Model):  # type: ignore[name-defined]

@@ -9,7 +9,18 @@ from werkzeug.routing import IntegerConverter, Map
 from werkzeug.wrappers import Response
 
 from idp.services import of as services_of
-from idp.web import account, admin, admin_api, authorize, errors, pages, protocol, psc, telemetry
+from idp.web import (
+    account,
+    admin,
+    admin_api,
+    authorize,
+    errors,
+    pages,
+    passkeys,
+    protocol,
+    psc,
+    telemetry,
+)
 from idp.web.context import allow_form_target, ctx
 from idp.web.i18n import select_locale
 from idp.web.limits import init_limits
@@ -33,9 +44,19 @@ def init_web(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["psc_enabled"] = services_of(app).psc is not None
+    app.jinja_env.globals["passkeys_enabled"] = services_of(app).passkeys.policy.enabled
     csrf.init_app(app)
     init_limits(app)
-    blueprints = (protocol.bp, authorize.bp, pages.bp, account.bp, admin.bp, admin_api.bp, psc.bp)
+    blueprints = (
+        protocol.bp,
+        authorize.bp,
+        pages.bp,
+        account.bp,
+        admin.bp,
+        admin_api.bp,
+        psc.bp,
+        passkeys.bp,
+    )
     for blueprint in blueprints:
         app.register_blueprint(blueprint)
     csrf.exempt(protocol.bp)

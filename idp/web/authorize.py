@@ -68,6 +68,7 @@ errors.handle(bp, errors.html)
 MAX_PENDING_PER_BROWSER = 10
 CHALLENGE_KEY = "otp_challenge"
 APP_CHALLENGE_KEY = "app_challenge"
+PASSKEY_SECOND_KEY = "passkey_second"
 
 
 @bp.route("/authorize", methods=["GET", "POST"])
@@ -109,6 +110,7 @@ def login() -> ResponseReturnValue:
             known_cookie=request.cookies.get(cookie_name(known_cookie_name(form.username.data))),
             # binding a PSC identity ("rattachement") always takes the second factor too
             fresh_second_factor=confirming_link()
+            or bool(session.get("fresh_second_factor"))  # adding a passkey ("Mon compte")
             or provider().authorization.wants_fresh_second_factor(pending),
         )
     except InvalidCredentialsError:
@@ -126,6 +128,9 @@ def login() -> ResponseReturnValue:
     if step.app_challenge is not None:
         session[APP_CHALLENGE_KEY] = step.app_challenge
         return redirect(url_for("authorize.app_code", request=pending.id if pending else None))
+    if step.passkey_second is not None:
+        session[PASSKEY_SECOND_KEY] = step.passkey_second
+        return redirect(url_for("passkeys.second", request=pending.id if pending else None))
     return finish_login(step, pending)
 
 

@@ -144,3 +144,38 @@ class PscUnlinkForm(Form):
 
 class ConfirmEmailForm(Form):
     submit = SubmitField(_l("Confirmer cette adresse"))
+
+
+class PasskeyForm(Form):
+    """A browser's WebAuthn answer, filled in by ``static/passkeys.js``."""
+
+    challenge_id = HiddenField(validators=[DataRequired(), Length(max=64)])
+    credential = HiddenField(validators=[DataRequired(), Length(max=16_384)])
+    submit = SubmitField(_l("Se connecter avec une clé d'accès"))
+
+
+class PasskeySecondForm(PasskeyForm):
+    submit = SubmitField(_l("Utiliser ma clé d'accès"))
+
+
+class PasskeyFallbackForm(Form):
+    submit = SubmitField(_l("Je n'ai pas ma clé d'accès : recevoir un code à la place"))
+
+
+class PasskeyEnrolForm(PasskeyForm):
+    name = StringField(
+        _l("Nom de la clé d'accès (pour la reconnaître)"),
+        validators=[Optional(), Length(max=60)],
+    )
+    submit = SubmitField(_l("Ajouter une clé d'accès"))
+
+
+class PasskeyRenameForm(Form):
+    name = StringField(
+        _l("Nouveau nom"), validators=[DataRequired(_l("Indiquez un nom")), Length(max=60)]
+    )
+    submit = SubmitField(_l("Renommer"))
+
+
+class PasskeyRemoveForm(Form):
+    submit = SubmitField(_l("Retirer cette clé d'accès"))

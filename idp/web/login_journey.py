@@ -45,6 +45,8 @@ class RequestExpiredError(IdpError):
 
 
 LINK_KEY = "psc_link"
+#: where a login without a module's request goes once done (a page asking a fresh sign-in)
+AFTER_LOGIN_KEY = "after_login"
 
 
 def federation() -> PscFederation | None:
@@ -57,9 +59,11 @@ def finish_login(step: LoginStep, pending: PendingRequest | None) -> Response:
     if step.session is None:
         raise ValueError("finish_login needs a finished login")
     provider().ctx.sessions.end(current_sid())
+    after = session.get(AFTER_LOGIN_KEY)
     renew_browser_session()
     if pending is None:
-        response = redirect(url_for("pages.home"))
+        local = isinstance(after, str) and after.startswith("/") and not after.startswith("//")
+        response = redirect(str(after) if local else url_for("pages.home"))
     else:
         answer = provider().answer_after_login(pending, step.session, step.account)
         response = answer or redirect(url_for("authorize.resume", request=pending.id))

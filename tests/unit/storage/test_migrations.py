@@ -13,7 +13,7 @@ from idp.storage.migrate import current_revision, upgrade
 def test_migrations_match_models(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path}/m.db")
     upgrade(engine)
-    assert current_revision(engine) == "0015"
+    assert current_revision(engine) == "0016"
     with engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
     assert diff == []
@@ -23,4 +23,4 @@ def test_upgrade_is_idempotent(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path}/m.db")
     upgrade(engine)
     upgrade(engine)
-    assert current_revision(engine) == "0015"
+    assert current_revision(engine) == "0016"
