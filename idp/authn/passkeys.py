@@ -13,7 +13,8 @@ which step, what a passkey records, and what a login with one proves (``passkey_
 - The user handle is 32 random bytes per account, never the username or the national id.
 - A passkey records how it was activated (the level of the sign-in that added it), when, its
   AAGUID, whether it is synced (backup eligible, backed up), its transports, its last use and
-  its sign count. A sign count that goes back (a cloned authenticator) refuses the login, is
+  its sign count. A sign count that goes back (a cloned authenticator) refuses the login,
+  suspends the passkey for good (a copy would otherwise catch up with the count), and is
   audited and mailed to the account.
 - Attestation ``none``; an AAGUID allow-list (``passkey_aaguids``) for structures that
   homologate given hardware keys refuses any other, with a clear message.
@@ -278,6 +279,8 @@ class Passkeys:
         credential = _parsed(response)
         session = self._db_session()
         passkey = self._passkey_of(session, credential)
+        if passkey.suspended_at is not None:
+            raise ClonedAuthenticatorError(passkey.name)
         user = session.get(User, passkey.user_id)
         if user is None or (user_id is not None and user.id != user_id):
             raise UnknownPasskeyError("not this account's passkey")
@@ -309,6 +312,7 @@ class Passkeys:
     def _cloned(self, session: Session, user: User, passkey: Passkey, count: int) -> None:
         stored = passkey.sign_count
         session.rollback()
+        passkey.suspended_at = clock.utcnow()
         audit.record(
             session,
             "system",
@@ -325,7 +329,8 @@ class Passkeys:
             "connexion refusée : clé d'accès copiée ?",
             f"Une connexion avec votre clé d'accès « {passkey.name} » a été refusée : son "
             "compteur d'utilisation est revenu en arrière, ce qui arrive quand la clé a été "
-            "copiée. Retirez-la de « Mon compte » et prévenez votre référent.",
+            "copiée. Elle est suspendue : retirez-la de « Mon compte », ajoutez-en une autre, "
+            "et prévenez votre référent.",
         )
         raise ClonedAuthenticatorError(passkey.name)
 

@@ -146,6 +146,8 @@ class Passkey(db.Model):  # type: ignore[name-defined]
     activated_at: Mapped[datetime] = mapped_column(UtcDateTime)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
     last_used_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    #: when its sign count went back (a copy of it exists): it signs nobody in any more
+    suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class Establishment(db.Model):  # type: ignore[name-defined]

@@ -93,14 +93,25 @@ def live_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
+def live_host() -> str:
+    """The issuer's host: a module whose pages use passkeys needs a domain name (the WebAuthn
+    RP ID), ``localhost``; the server listens on the loopback address either way."""
+    return "127.0.0.1"
+
+
+@pytest.fixture(scope="module")
 def live_server(
-    tmp_path_factory: pytest.TempPathFactory, backend, worker_id, live_env: dict[str, str]
+    tmp_path_factory: pytest.TempPathFactory,
+    backend,
+    worker_id,
+    live_env: dict[str, str],
+    live_host: str,
 ) -> Iterator[LiveServer]:
     port = free_port()
     home = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
-        "IDP_ISSUER": f"http://127.0.0.1:{port}",
+        "IDP_ISSUER": f"http://{live_host}:{port}",
         "IDP_INSTANCE_DIR": str(home / "instance"),
         "IDP_KEY_ENCRYPTION_KEY_FILE": str(home / "kek"),
         "IDP_ARGON2_MEMORY_COST": "1024",
@@ -114,7 +125,7 @@ def live_server(
         workers = "2"
     smtp = SmtpServer().start()
     env["IDP_SMTP_URL"] = smtp.url
-    server = LiveServer(f"http://127.0.0.1:{port}", env, smtp, home / "serve.log")
+    server = LiveServer(f"http://{live_host}:{port}", env, smtp, home / "serve.log")
     server.idp("init")
     log = open(home / "serve.log", "w")  # noqa: SIM115 (closed below)
     process = subprocess.Popen(

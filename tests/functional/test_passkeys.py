@@ -178,6 +178,10 @@ def test_a_cloned_authenticator_is_refused_audited_and_mailed(rp, enrolled, devi
     assert response.status_code == 400 and "copiée" in response.get_data(as_text=True)
     assert db.session.query(AuditEvent).filter_by(action="user.passkey_cloned").count() == 1
     assert "copiée" in outbox.latest(enrolled.email)["Subject"]
+    # the copy would catch up with the count: the passkey is suspended for good
+    device.credentials[0].sign_count = 100
+    assert passwordless(rp, device)[2].status_code == 400
+    assert db.session.query(Passkey).one().suspended_at is not None
 
 
 def test_an_unknown_passkey_and_hostile_answers_are_refused_cleanly(rp, enrolled, device):

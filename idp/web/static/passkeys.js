@@ -113,6 +113,7 @@
     if (!window.PublicKeyCredential) { return; }
     const start = form.querySelector("[data-passkey-start]");
     if (start) { start.addEventListener("click", () => ceremony(form)); }
-    if (form.dataset.passkey === "login") { autofill(form); }
+    // not again after a refusal: the page shows why, the person chooses what to do
+    if (form.dataset.passkey === "login" && form.dataset.autofill !== "off") { autofill(form); }
   });
 }());
