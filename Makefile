@@ -17,16 +17,18 @@ $(VENV)/.installed: pyproject.toml clients/pyproject.toml
 PSC_PORT ?= 5001
 PSC_ENV := IDP_PSC_ISSUER=http://127.0.0.1:$(PSC_PORT)/auth/realms/esante-wallet \
 	IDP_PSC_CLIENT_ID=viatrajectoire-idp IDP_PSC_CLIENT_SECRET=psc-sandbox-secret
+# a domain name, not 127.0.0.1: passkeys need one (browsers refuse an IP address as RP ID)
+ISSUER ?= http://localhost:5000
 
-## Run the provider on http://127.0.0.1:5000 with demo data (SQLite, in-process store, outbox),
+## Run the provider on http://localhost:5000 with demo data (SQLite, in-process store, outbox),
 ## wired to the Pro Santé Connect stand-in on http://127.0.0.1:$(PSC_PORT), and the demo module
 ## on http://127.0.0.1:8000 (both stopped with it).
 run: install
-	$(BIN)/idp init --demo
+	IDP_ISSUER=$(ISSUER) $(BIN)/idp init --demo
 	$(BIN)/idp psc-sandbox --host 127.0.0.1 --port $(PSC_PORT) & psc=$$!; \
-	$(BIN)/python -m demo_module --port 8000 & module=$$!; \
+	$(BIN)/python -m demo_module --port 8000 --issuer $(ISSUER) & module=$$!; \
 	trap 'kill $$psc $$module 2>/dev/null' EXIT INT TERM; \
-	$(PSC_ENV) $(BIN)/idp serve --host 127.0.0.1 --port 5000
+	IDP_ISSUER=$(ISSUER) $(PSC_ENV) $(BIN)/idp serve --host 127.0.0.1 --port 5000
 
 ## The whole suite: lint, then every test on the embedded default and on PostgreSQL + Redis.
 test: install lint test-embedded test-services
