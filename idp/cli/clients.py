@@ -8,6 +8,7 @@ from typing import IO
 
 import click
 
+from idp.authn.context import ACR_LEVELS
 from idp.cli.context import Context, emit, fail, pass_context
 from idp.errors import ConflictError, NotFoundError
 from idp.oidc import client_sync
@@ -52,6 +53,11 @@ def clients() -> None:
     "--backchannel-logout-uri", help="Where the module receives back-channel logout tokens."
 )
 @click.option(
+    "--minimum-acr",
+    type=click.Choice(sorted(ACR_LEVELS, key=ACR_LEVELS.__getitem__)),
+    help="The least level its logins reach, whatever it asks (step-up).",
+)
+@click.option(
     "--pkce-optional",
     is_flag=True,
     help="A legacy confidential module that cannot send PKCE yet (PKCE is otherwise required).",
@@ -80,6 +86,7 @@ def create(
     backchannel_logout_uri: str | None,
     may_introspect: bool,
     pkce_optional: bool,
+    minimum_acr: str | None,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -103,6 +110,7 @@ def create(
         backchannel_logout_uri=backchannel_logout_uri,
         may_introspect=may_introspect,
         pkce_optional=pkce_optional,
+        minimum_acr=minimum_acr,
     )
     with obj.app.app_context():
         try:

@@ -145,8 +145,10 @@ class AuthorizationService:
         if pending is None:
             return 0
         data = {"acr_values": pending.param("acr_values"), "claims": pending.param("claims")}
+        client = self.server.query_client(pending.param("client_id") or "")
         try:
-            return acr_values.strongest_level(requested_acr(data))
+            wanted = with_minimum(requested_acr(data), getattr(client, "minimum_acr", None))
+            return acr_values.strongest_level(wanted)
         except OAuth2Error:
             return 0
 
@@ -176,7 +178,9 @@ class AuthorizationService:
             check_unsupported_parameters(request.payload.data)
             prompts = parse_prompt(request.payload.data.get("prompt"))
             max_age = parse_max_age(request.payload.data.get("max_age"))
-            wanted_acr = self._deliverable(requested_acr(request.payload.data))
+            wanted_acr = self._deliverable(
+                with_minimum(requested_acr(request.payload.data), request.client.minimum_acr)
+            )
             if (
                 end_user is None
                 or account is None
@@ -337,6 +341,16 @@ def parse_max_age(value: str | None) -> int | None:
     if not value.isdigit() or len(value) > 10:
         raise InvalidRequestError("'max_age' must be a non-negative integer.")
     return int(value)
+
+
+def with_minimum(wanted: list[str], minimum: str | None) -> list[str]:
+    """What a login must reach: the module's request, or its registered minimum level when
+    the request asks less (or nothing); the tokens then say the level reached."""
+    if not minimum:
+        return wanted
+    floor = acr_values.ACR_LEVELS.get(minimum, 0)
+    stronger = [value for value in wanted if acr_values.ACR_LEVELS.get(value, 0) >= floor]
+    return stronger or [minimum]
 
 
 def requested_acr(data: Any) -> list[str]:

@@ -43,6 +43,7 @@ class ClientSnapshot:
     backchannel_logout_uri: str | None = None
     may_introspect: bool = False
     pkce_optional: bool = False
+    minimum_acr: str | None = None
 
     @classmethod
     def of(cls, row: OAuthClient) -> ClientSnapshot:
@@ -61,6 +62,7 @@ class ClientSnapshot:
             backchannel_logout_uri=row.backchannel_logout_uri,
             may_introspect=bool(row.may_introspect),
             pkce_optional=bool(row.pkce_optional),
+            minimum_acr=row.minimum_acr,
         )
 
 

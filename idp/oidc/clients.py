@@ -20,6 +20,7 @@ from joserfc.jwk import KeySet
 from sqlalchemy.orm import Session
 
 from idp.accounts import audit
+from idp.authn.context import ACR_LEVELS
 from idp.errors import ConflictError, IdpError, NotFoundError
 from idp.oidc import public_http
 from idp.oidc.client_cache import ClientSnapshot
@@ -61,6 +62,11 @@ class RegisteredClient(ClientMixin):
     def may_introspect(self) -> bool:
         """Granted introspection of other clients' tokens (a gateway, a resource server)."""
         return self.record.may_introspect
+
+    @property
+    def minimum_acr(self) -> str | None:
+        """The least level a login for this module must reach, whatever it asks."""
+        return self.record.minimum_acr
 
     @property
     def pkce_required(self) -> bool:
@@ -122,6 +128,8 @@ class ClientRegistration:
     may_introspect: bool = False
     #: a legacy confidential module that cannot send PKCE yet; never a public client
     pkce_optional: bool = False
+    #: the least ``acr`` its logins reach (a module of health data: a phishing-resistant one)
+    minimum_acr: str | None = None
 
     def validate(self, allow_private_addresses: bool = True) -> None:
         """``allow_private_addresses``: a back-channel logout URI may point at loopback or a
@@ -136,6 +144,8 @@ class ClientRegistration:
         public = self.token_endpoint_auth_method == "none"
         if public and "client_credentials" in self.grant_types:
             raise InvalidClientMetadataError("a public client cannot use client_credentials")
+        if self.minimum_acr is not None and self.minimum_acr not in ACR_LEVELS:
+            raise InvalidClientMetadataError(f"minimum_acr: unknown {self.minimum_acr!r}")
         if public and self.pkce_optional:
             raise InvalidClientMetadataError("pkce_optional: a public client always uses PKCE")
         if self.token_endpoint_auth_method == "private_key_jwt":
@@ -212,6 +222,7 @@ def create_client(
         backchannel_logout_uri=registration.backchannel_logout_uri,
         may_introspect=registration.may_introspect,
         pkce_optional=registration.pkce_optional,
+        minimum_acr=registration.minimum_acr,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -256,5 +267,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "backchannel_logout_uri": record.backchannel_logout_uri,
         "may_introspect": bool(record.may_introspect),
         "pkce_optional": bool(record.pkce_optional),
+        "minimum_acr": record.minimum_acr,
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

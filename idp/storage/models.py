@@ -250,6 +250,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     may_introspect: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: a legacy confidential module that cannot send PKCE yet (RFC 9700 wants it of every one)
     pkce_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    #: the least ``acr`` a login for this module reaches, whatever it asks (step-up)
+    minimum_acr: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

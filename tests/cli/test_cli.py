@@ -281,3 +281,20 @@ def test_client_chooses_its_id_token_algorithm(env):
         check=False,
     )
     assert wrong.returncode == 2 and "HS256" in wrong.stderr
+
+
+def test_clients_create_records_a_minimum_level(env):
+    idp(env, "init")
+    created = idp(
+        env,
+        "clients",
+        "create",
+        "--client-id",
+        "volet-medical",
+        "--redirect-uri",
+        "https://vm.example.org/cb",
+        "--minimum-acr",
+        "urn:viatrajectoire:acr:passkey-psc",
+        "--json",
+    )
+    assert json.loads(created.stdout)["minimum_acr"] == "urn:viatrajectoire:acr:passkey-psc"

@@ -305,3 +305,40 @@ def test_on_an_ip_address_passkeys_are_off(app, client):
 
     assert Settings(issuer="http://127.0.0.1:5000").passkey_rp_id is None
     assert services_of(app).passkeys.policy.rp_id == "localhost"
+
+
+# --- a module's minimum level -------------------------------------------------------------
+@pytest.fixture
+def health_module(client, make, outbox):
+    from tests.rp import RelyingParty
+
+    info = make.client(client_id="volet-medical", minimum_acr="urn:viatrajectoire:acr:passkey")
+    return RelyingParty(client, info, outbox)
+
+
+def test_a_modules_minimum_level_asks_the_passkey_though_the_module_asked_nothing(
+    health_module, enrolled, device
+):
+    browser = health_module.in_new_browser()
+    auth, step = browser.password_step("pia")  # no acr_values in the request
+    assert "/login/passkey/second" in step.location
+    made = options(browser.client, "second", step.location).get_json()
+    page = browser.client.get(step.location).get_data(as_text=True)
+    done = browser.client.post(step.location, data={
+        "csrf_token": csrf_token(page), "challenge_id": made["challenge_id"],
+        "credential": json.dumps(device.get(made["options"], ISSUER))})  # fmt: skip
+    assert claims_of(browser, auth, done)["acr"] == "urn:viatrajectoire:acr:passkey"
+
+
+def test_a_modules_minimum_level_is_never_lowered(health_module, make):
+    make.user("vera")  # no passkey: the code is all this account has
+    auth = health_module.authorize("vera")
+    assert auth.result.get("error") == "unmet_authentication_requirements"
+    assert "code" not in auth.result
+
+
+def test_an_unknown_minimum_level_is_refused_at_registration():
+    from idp.oidc.clients import ClientRegistration, InvalidClientMetadataError
+
+    with pytest.raises(InvalidClientMetadataError):
+        ClientRegistration("m", ["https://m.example/cb"], minimum_acr="gold").validate()

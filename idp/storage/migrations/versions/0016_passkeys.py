@@ -1,4 +1,5 @@
-"""passkeys (WebAuthn): the ``passkeys`` table and each account's random user handle
+"""passkeys (WebAuthn): the ``passkeys`` table, each account's random user handle, and the
+least level a module's logins reach (``oauth_clients.minimum_acr``)
 
 Revision ID: 0016
 Revises: 0015
@@ -15,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("oauth_clients", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("minimum_acr", sa.String(length=100), nullable=True))
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("passkey_handle", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_users_passkey_handle"), ["passkey_handle"])
@@ -46,6 +49,8 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("oauth_clients", schema=None) as batch_op:
+        batch_op.drop_column("minimum_acr")
     op.drop_table("passkeys")
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("uq_users_passkey_handle"), type_="unique")
