@@ -161,6 +161,18 @@ def reset_second_factor(user_id: int) -> ResponseReturnValue:
     return redirect(url_for("admin.account", user_id=user.id))
 
 
+@bp.post("/accounts/<id:user_id>/passkeys/<id:passkey_id>/remove")
+def remove_passkey(user_id: int, passkey_id: int) -> ResponseReturnValue:
+    """A device lost: support, or the référent who manages the account, removes its passkey
+    (audited in the account's history, mailed to its owner)."""
+    actor = _actor()
+    _require_action()
+    user = _admin().account(actor, user_id)
+    _admin().require_manage(actor, user)
+    services().passkeys.remove(user, passkey_id, actor=actor.name)
+    return redirect(url_for("admin.account", user_id=user.id))
+
+
 def _account_page(
     actor: Actor, user: Any, form: AccountForm, add_form: AddHabilitationForm, status: int = 200
 ) -> tuple[str, int]:
@@ -177,6 +189,7 @@ def _account_page(
         history=_admin().history(actor, user),
         blocked=users.is_blocked(user) or eligibility.is_locked_out(user),
         has_app=actor.is_support and services().apps.totp.is_enrolled(user),
+        passkeys=services().passkeys.of(user) if _admin().can_manage(actor, user) else [],
         manageable={
             h.id for h in rows if actor.is_support or h.establishment_id in actor.referent_of
         },

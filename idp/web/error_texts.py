@@ -24,6 +24,7 @@ STATUS = {
     "no_habilitation": 403,
     "email_not_verified": 403,
     "psc_already_linked": 409,
+    "passkey_unknown": 404,
 }
 
 TEXTS: dict[str, LazyString] = {
@@ -57,6 +58,8 @@ TEXTS: dict[str, LazyString] = {
         "Demandez à un référent ViaTrajectoire de votre établissement de vérifier votre "
         "adresse dans votre compte ; vous recevrez un lien pour la valider."
     ),
+    "passkey_unknown": _l("Cette clé d'accès n'existe pas, ou n'est pas celle de ce compte."),
+    "passkey_refused": _l("La clé d'accès n'a pas pu être vérifiée : recommencez."),
     "psc_already_linked": _l(
         "Cette identité Pro Santé Connect est déjà rattachée à un autre compte "
         "ViaTrajectoire, ou votre compte est rattaché à un autre identifiant national. "

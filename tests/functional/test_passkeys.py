@@ -342,3 +342,25 @@ def test_an_unknown_minimum_level_is_refused_at_registration():
 
     with pytest.raises(InvalidClientMetadataError):
         ClientRegistration("m", ["https://m.example/cb"], minimum_acr="gold").validate()
+
+
+def test_support_and_the_referent_remove_a_lost_devices_passkey(client, make, rp, outbox):
+    here = make.establishment()
+    owner = make.user("wes")
+    make.habilitation(owner, make.profile(), here)
+    rp.sign_in("wes")
+    assert enrol(rp, Authenticator()).status_code == 302
+    key = db.session.query(Passkey).one()
+    referent = rp.in_new_browser()
+    make.referent(here, "ref-wes")
+    referent.sign_in("ref-wes")
+    page = referent.client.get(f"/admin/accounts/{owner.id}").get_data(as_text=True)
+    assert "Portable du bureau" in page
+    removed = referent.client.post(
+        f"/admin/accounts/{owner.id}/passkeys/{key.id}/remove",
+        data={"csrf_token": csrf_token(page)},
+    )
+    assert removed.status_code == 302 and db.session.query(Passkey).count() == 0
+    event = db.session.query(AuditEvent).filter_by(action="user.passkey_removed").one()
+    assert event.target == f"user:{owner.subject}" and "ref-wes" in event.actor
+    assert "retirée" in outbox.latest(owner.email)["Subject"]
