@@ -86,7 +86,7 @@ def claims_for(live_server, client, code: str) -> dict:
             "code": code,
             "redirect_uri": REDIRECT,
             "code_verifier": VERIFIER,
-        },  # fmt: skip
+        },
         auth=(client["client_id"], client["client_secret"]),
         timeout=10,
     )
@@ -198,12 +198,21 @@ def test_a_cloned_authenticator_is_refused(
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": original})
     copy = cdp.send(
         "WebAuthn.addVirtualAuthenticator",
-        {"options": {"protocol": "ctap2", "transport": "internal", "hasResidentKey": True,
-                     "hasUserVerification": True, "isUserVerified": True,
-                     "automaticPresenceSimulation": True}},
-    )["authenticatorId"]  # fmt: skip
-    cdp.send("WebAuthn.addCredential", {"authenticatorId": copy,
-                                        "credential": {**credential, "signCount": 0}})  # fmt: skip
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+                "automaticPresenceSimulation": True,
+            }
+        },
+    )["authenticatorId"]
+    cdp.send(
+        "WebAuthn.addCredential",
+        {"authenticatorId": copy, "credential": {**credential, "signCount": 0}},
+    )
     page.context.clear_cookies()
     go(page, authorize_url(live_server, module_client))  # the copy answers the autofill
     alert = page.get_by_role("alert").filter(has_text="copiée")

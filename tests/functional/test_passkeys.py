@@ -7,11 +7,14 @@ import json
 import re
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from idp.services import of as services_of
 from idp.storage import db
 from idp.storage.models import AuditEvent, Passkey
 from tests.functional.test_code_flow import verify
+from tests.fuzz import strategies as fuzz
 from tests.rp import csrf_token
 from tests.webauthn_device import Authenticator
 
@@ -164,8 +167,11 @@ def test_a_replayed_answer_is_refused(rp, enrolled, device):
     made = options(browser.client, "login", "/login").get_json()
     answer = device.get(made["options"], ISSUER)
     login_page = browser.client.get("/login").get_data(as_text=True)
-    form = {"csrf_token": csrf_token(login_page), "challenge_id": made["challenge_id"],
-            "credential": json.dumps(answer)}  # fmt: skip
+    form = {
+        "csrf_token": csrf_token(login_page),
+        "challenge_id": made["challenge_id"],
+        "credential": json.dumps(answer),
+    }
     assert browser.client.post("/login/passkey", data=form).status_code == 302
     replay = browser.client.post("/login/passkey", data=form)
     assert replay.status_code == 400 and "expiré" in replay.get_data(as_text=True)
@@ -259,11 +265,17 @@ def test_another_accounts_passkey_is_no_second_factor(rp, make, enrolled, device
     made = options(browser.client, "second", step.location).get_json()
     page = browser.client.get(step.location).get_data(as_text=True)
     pia_key = device.credentials[0]
-    answer = device.get({"rpId": "localhost", "challenge": made["options"]["challenge"]}, ISSUER,
-                        credential=pia_key)  # fmt: skip
-    response = browser.client.post(step.location, data={
-        "csrf_token": csrf_token(page), "challenge_id": made["challenge_id"],
-        "credential": json.dumps(answer)})  # fmt: skip
+    answer = device.get(
+        {"rpId": "localhost", "challenge": made["options"]["challenge"]}, ISSUER, credential=pia_key
+    )
+    response = browser.client.post(
+        step.location,
+        data={
+            "csrf_token": csrf_token(page),
+            "challenge_id": made["challenge_id"],
+            "credential": json.dumps(answer),
+        },
+    )
     assert response.status_code == 400 and other.id
 
 
@@ -272,8 +284,10 @@ def test_rename_and_remove_are_audited_and_mailed(rp, enrolled, outbox):
     key = db.session.query(Passkey).one()
     page = rp.client.get("/account/passkeys").get_data(as_text=True)
     assert "Portable du bureau" in page and "liée à cet appareil" in page
-    rp.client.post(f"/account/passkeys/{key.id}/rename",
-                   data={"csrf_token": csrf_token(page), "name": "Clé USB"})  # fmt: skip
+    rp.client.post(
+        f"/account/passkeys/{key.id}/rename",
+        data={"csrf_token": csrf_token(page), "name": "Clé USB"},
+    )
     db.session.expire_all()
     assert db.session.get(Passkey, key.id).name == "Clé USB"
     rp.client.post(f"/account/passkeys/{key.id}/remove", data={"csrf_token": csrf_token(page)})
@@ -289,8 +303,9 @@ def test_removal_needs_a_fresh_sign_in(app, rp, enrolled):
     services_of(app).sessions._save(sso)
     key = db.session.query(Passkey).one()
     page = rp.client.get("/account/passkeys").get_data(as_text=True)
-    answer = rp.client.post(f"/account/passkeys/{key.id}/remove",
-                            data={"csrf_token": csrf_token(page)})  # fmt: skip
+    answer = rp.client.post(
+        f"/account/passkeys/{key.id}/remove", data={"csrf_token": csrf_token(page)}
+    )
     assert answer.status_code == 400 and db.session.query(Passkey).count() == 1
 
 
@@ -324,9 +339,14 @@ def test_a_modules_minimum_level_asks_the_passkey_though_the_module_asked_nothin
     assert "/login/passkey/second" in step.location
     made = options(browser.client, "second", step.location).get_json()
     page = browser.client.get(step.location).get_data(as_text=True)
-    done = browser.client.post(step.location, data={
-        "csrf_token": csrf_token(page), "challenge_id": made["challenge_id"],
-        "credential": json.dumps(device.get(made["options"], ISSUER))})  # fmt: skip
+    done = browser.client.post(
+        step.location,
+        data={
+            "csrf_token": csrf_token(page),
+            "challenge_id": made["challenge_id"],
+            "credential": json.dumps(device.get(made["options"], ISSUER)),
+        },
+    )
     assert claims_of(browser, auth, done)["acr"] == "urn:viatrajectoire:acr:passkey"
 
 
@@ -364,3 +384,50 @@ def test_support_and_the_referent_remove_a_lost_devices_passkey(client, make, rp
     event = db.session.query(AuditEvent).filter_by(action="user.passkey_removed").one()
     assert event.target == f"user:{owner.subject}" and "ref-wes" in event.actor
     assert "retirée" in outbox.latest(owner.email)["Subject"]
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+def test_hostile_answers_never_break_the_ceremonies(rp, enrolled):
+    """Any JSON as the options' request, any text or JSON as the browser's answer: a clear
+    4xx, never a 5xx, nothing stored."""
+    browser = rp.in_new_browser()
+    page = browser.client.get("/login").get_data(as_text=True)
+    token = csrf_token(page)
+
+    @settings(
+        max_examples=60,
+        derandomize=True,
+        deadline=None,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(
+        body=JSON,
+        answer=JSON | fuzz.values,
+        purpose=st.sampled_from(["login", "second", "register", "x"]),
+    )
+    def run(body, answer, purpose):
+        made = browser.client.post("/passkeys/options", json=body, headers={"X-CSRFToken": token})
+        assert made.status_code < 500
+        options_ = browser.client.post(
+            "/passkeys/options", json={"purpose": purpose}, headers={"X-CSRFToken": token}
+        )
+        challenge = (options_.get_json() or {}).get("challenge_id", "x")
+        credential = answer if isinstance(answer, str) else json.dumps(answer)
+        for path in ("/login/passkey", "/account/passkeys", "/login/passkey/second"):
+            response = browser.client.post(
+                path,
+                data={"csrf_token": token, "challenge_id": challenge, "credential": credential},
+            )
+            assert response.status_code < 500, (path, response.get_data(as_text=True)[:300])
+        assert db.session.query(Passkey).count() == 1
+
+    run()

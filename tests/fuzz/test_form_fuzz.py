@@ -46,8 +46,14 @@ EXAMPLES, LONG_EXAMPLES = 60, 3000
 
 @pytest.fixture
 def settings_overrides() -> dict:
-    """The per-IP post limit is tested on its own; here it would hide the forms behind 429s."""
-    return {"rate_limit_login": "1000000/minute", "rate_limit_resend": "1000000/minute"}
+    """The per-IP post limit is tested on its own; here it would hide the forms behind 429s.
+    On localhost, a domain name, the passkey forms are there too."""
+    return {
+        "rate_limit_login": "1000000/minute",
+        "rate_limit_resend": "1000000/minute",
+        "rate_limit_pending": "1000000/minute",
+        "issuer": "http://localhost:5000",
+    }
 
 
 @dataclass
@@ -118,6 +124,16 @@ def reset_page(world: World) -> tuple[RelyingParty, str]:
     return world.browser(), reset_link(world.outbox, user.email)
 
 
+def passkeys_page(world: World) -> tuple[RelyingParty, str]:
+    """ "Mon compte"'s passkeys, one already added (so its rename and remove forms are there)."""
+    from tests.functional.test_passkeys import enrol
+    from tests.webauthn_device import Authenticator
+
+    browser = world.signed_in()
+    assert enrol(browser, Authenticator()).status_code == 302
+    return browser, "/account/passkeys"
+
+
 def page(path: str, **account: object) -> Callable[[World], tuple[RelyingParty, str]]:
     """A page of a signed-in account; ``{local}`` is the référent's local account id."""
 
@@ -141,6 +157,7 @@ SCENARIOS = {
     "account": page("/account"),
     "account-otp": page("/account", otp_required=True),
     "totp": page("/account/totp"),
+    "passkeys": passkeys_page,
     "logout": page("/logout"),
     "admin-new": page("/admin/accounts/new"),
     "admin-account": page("/admin/accounts/{local}"),
