@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from idp.cli import (
+    assurance,
     backchannel,
     clients,
     establishments,
@@ -59,4 +60,5 @@ main.add_command(keys.keys)
 main.add_command(maintenance.maintenance)
 main.add_command(psc_sandbox.psc_sandbox)
 main.add_command(backchannel.backchannel)
+main.add_command(assurance.assurance)
 main.add_command(worker.worker)

@@ -58,6 +58,9 @@ def clients() -> None:
     help="The least level its logins reach, whatever it asks (step-up).",
 )
 @click.option(
+    "--health-data", is_flag=True, help="The module gives access to health data (report)."
+)
+@click.option(
     "--pkce-optional",
     is_flag=True,
     help="A legacy confidential module that cannot send PKCE yet (PKCE is otherwise required).",
@@ -87,6 +90,7 @@ def create(
     may_introspect: bool,
     pkce_optional: bool,
     minimum_acr: str | None,
+    health_data: bool,
     as_json: bool,
 ) -> None:
     """Register a client; its secret is printed once."""
@@ -111,6 +115,7 @@ def create(
         may_introspect=may_introspect,
         pkce_optional=pkce_optional,
         minimum_acr=minimum_acr,
+        health_data=health_data,
     )
     with obj.app.app_context():
         try:

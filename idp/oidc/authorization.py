@@ -30,6 +30,7 @@ from idp import clock
 from idp.accounts import users
 from idp.authn.sessions import SsoSession, signed_in_user
 from idp.oidc import acr as acr_values
+from idp.oidc.assurance import record_sign_in
 from idp.oidc.consent import has_consent
 from idp.oidc.context import ProviderContext
 from idp.oidc.principal import Principal
@@ -213,6 +214,7 @@ class AuthorizationService:
         self, request: Any, grant: Any, principal: Principal, session: SsoSession
     ) -> Outcome:
         response = self.server.create_authorization_response(request, principal, grant)
+        record_sign_in(self.ctx.db_session(), request.client.client_id, principal.acr)
         self._add_issuer(response)
         self.ctx.sessions.add_client(session, request.client.client_id)
         return Outcome("respond", response=response)

@@ -130,6 +130,8 @@ class ClientRegistration:
     pkce_optional: bool = False
     #: the least ``acr`` its logins reach (a module of health data: a phishing-resistant one)
     minimum_acr: str | None = None
+    #: it gives access to health data (the assurance report says how its sign-ins were made)
+    health_data: bool = False
 
     def validate(self, allow_private_addresses: bool = True) -> None:
         """``allow_private_addresses``: a back-channel logout URI may point at loopback or a
@@ -223,6 +225,7 @@ def create_client(
         may_introspect=registration.may_introspect,
         pkce_optional=registration.pkce_optional,
         minimum_acr=registration.minimum_acr,
+        health_data=registration.health_data,
     )
     session.add(record)
     audit.record(session, actor, "client.created", f"client:{record.client_id}")
@@ -268,5 +271,6 @@ def describe(record: OAuthClient) -> dict[str, Any]:
         "may_introspect": bool(record.may_introspect),
         "pkce_optional": bool(record.pkce_optional),
         "minimum_acr": record.minimum_acr,
+        "health_data": bool(record.health_data),
         "created_at": record.created_at.isoformat() if record.created_at else None,
     }

@@ -150,6 +150,18 @@ class Passkey(db.Model):  # type: ignore[name-defined]
     suspended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
+class SignInCount(db.Model):  # type: ignore[name-defined]
+    """Sign-ins to a module per day and level: what the assurance report counts (a
+    structure's homologation file), never who signed in."""
+
+    __tablename__ = "sign_in_counts"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    acr: Mapped[str] = mapped_column(String(100), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Establishment(db.Model):  # type: ignore[name-defined]
     """An establishment or service, known by its FINESS number."""
 
@@ -252,6 +264,8 @@ class OAuthClient(db.Model):  # type: ignore[name-defined]
     pkce_optional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     #: the least ``acr`` a login for this module reaches, whatever it asks (step-up)
     minimum_acr: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    #: the module gives access to health data (the assurance report counts its sign-ins)
+    health_data: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=utcnow)
 
 

@@ -18,6 +18,7 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from idp.accounts import eligibility, habilitations, users
 from idp.accounts.administration import (
@@ -29,7 +30,9 @@ from idp.accounts.administration import (
 )
 from idp.accounts.national_ids import AlreadyLinkedError
 from idp.accounts.users import InvalidUserError
+from idp.authn.context import RIE_CATEGORY
 from idp.errors import ConflictError
+from idp.oidc import assurance
 from idp.web import errors
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
 from idp.web.context import current_sid, services
@@ -48,6 +51,23 @@ def _actor() -> Actor:
     if user is None:
         abort(redirect(url_for("authorize.login")))
     return _admin().actor(user)
+
+
+@bp.get("/assurance")
+def assurance_report() -> ResponseReturnValue:
+    """Support's assurance report for a structure's homologation file (``idp assurance``)."""
+    actor = _actor()
+    if not actor.is_support:
+        raise PermissionDeniedError("not_support")
+    made = assurance.report(services().context.db_session())
+    return render_template(
+        "admin/assurance.html",
+        report=made,
+        chart=Markup(assurance.svg_chart(made)),  # noqa: S704 (drawn here, every text escaped)
+        means=assurance.MEANS,
+        means_labels=assurance.MEANS_LABELS,
+        categories=RIE_CATEGORY,
+    )
 
 
 @bp.get("/accounts")

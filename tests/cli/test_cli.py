@@ -298,3 +298,12 @@ def test_clients_create_records_a_minimum_level(env):
         "--json",
     )
     assert json.loads(created.stdout)["minimum_acr"] == "urn:viatrajectoire:acr:passkey-psc"
+
+
+def test_assurance_report_as_json_and_its_chart(env, tmp_path):
+    idp(env, "init")
+    chart = tmp_path / "chart.svg"
+    data = json.loads(idp(env, "assurance", "report", "--json", "--svg", str(chart)).stdout)
+    assert set(data["means"]) == {"password", "email_code", "app", "passkey", "passkey_psc", "psc"}
+    assert data["health_data_strong_share"] is None and len(data["daily"]) == 30
+    assert chart.read_text().startswith("<svg")

@@ -1,5 +1,6 @@
-"""passkeys (WebAuthn): the ``passkeys`` table, each account's random user handle, and the
-least level a module's logins reach (``oauth_clients.minimum_acr``)
+"""passkeys (WebAuthn): the ``passkeys`` table, each account's random user handle, the least
+level a module's logins reach (``oauth_clients.minimum_acr``), whether a module gives access to
+health data, and the daily sign-in counts per module and level of the assurance report
 
 Revision ID: 0016
 Revises: 0015
@@ -18,6 +19,17 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("oauth_clients", schema=None) as batch_op:
         batch_op.add_column(sa.Column("minimum_acr", sa.String(length=100), nullable=True))
+        batch_op.add_column(
+            sa.Column("health_data", sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+    op.create_table(
+        "sign_in_counts",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("client_id", sa.String(length=100), nullable=False),
+        sa.Column("acr", sa.String(length=100), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("day", "client_id", "acr", name=op.f("pk_sign_in_counts")),
+    )
     with op.batch_alter_table("users", schema=None) as batch_op:
         batch_op.add_column(sa.Column("passkey_handle", sa.String(length=64), nullable=True))
         batch_op.create_unique_constraint(batch_op.f("uq_users_passkey_handle"), ["passkey_handle"])
@@ -49,7 +61,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.drop_table("sign_in_counts")
     with op.batch_alter_table("oauth_clients", schema=None) as batch_op:
+        batch_op.drop_column("health_data")
         batch_op.drop_column("minimum_acr")
     op.drop_table("passkeys")
     with op.batch_alter_table("users", schema=None) as batch_op:
