@@ -150,3 +150,15 @@ def test_times_and_audience():
     for aud in ("c", ["c"], None, 3):
         with pytest.raises(InvalidTokenError):
             check_audience({"aud": aud}, ["a", "b"])
+
+
+def test_the_librarys_levels_are_the_providers():
+    """Modules compare levels with the library: it must know every level the provider gives,
+    in the provider's order."""
+    from idp.authn.context import ACR_LEVELS
+    from viatrajectoire_auth import acr
+
+    assert acr.LEVELS == ACR_LEVELS
+    assert acr.satisfies(acr.PASSKEY_PSC, [acr.PASSKEY]) and not acr.satisfies(
+        acr.TOTP, [acr.PASSKEY]
+    )
