@@ -155,8 +155,9 @@ def test_times_and_audience():
 def test_the_librarys_levels_are_the_providers():
     """Modules compare levels with the library: it must know every level the provider gives,
     in the provider's order."""
-    from idp.authn.context import ACR_LEVELS
     from viatrajectoire_auth import acr
+
+    from idp.authn.context import ACR_LEVELS
 
     assert acr.LEVELS == ACR_LEVELS
     assert acr.satisfies(acr.PASSKEY_PSC, [acr.PASSKEY]) and not acr.satisfies(
