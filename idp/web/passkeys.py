@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
+from idp.authn import aaguids
 from idp.authn.context import ACR_EMAIL_OTP, ACR_LEVELS, ACR_PSC, AMR_REMEMBERED
 from idp.authn.login import LoginStep
 from idp.authn.otp import ChallengeExpiredError
@@ -232,6 +233,7 @@ def _account_page(
         "account_passkeys.html",
         user=user,
         passkeys=_passkeys().of(user),
+        model_of=aaguids.name_of,
         enabled=_passkeys().policy.enabled,
         fresh=fresh_enough(user, sso),
         via_psc=ctx().settings.passkey_activation == "psc_when_linked" and linked,

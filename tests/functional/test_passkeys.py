@@ -431,3 +431,12 @@ def test_hostile_answers_never_break_the_ceremonies(rp, enrolled):
         assert db.session.query(Passkey).count() == 1
 
     run()
+
+
+def test_a_known_authenticator_model_is_named_on_the_account_page(rp, make):
+    make.user("xena")
+    rp.sign_in("xena")
+    yubikey = Authenticator(aaguid=bytes.fromhex("cb69481e8ff7403993ec0a2729a154a8"))
+    assert enrol(rp, yubikey, name="Clé du service").status_code == 302
+    page = rp.client.get("/account/passkeys").get_data(as_text=True)
+    assert "YubiKey 5, liée à cet appareil" in page
