@@ -18,6 +18,15 @@ from playwright.sync_api import Page
 PASSWORD = "correct horse battery staple 42"
 REDIRECT = "https://passkey-rp.example.org/callback"
 VERIFIER = "p" * 64
+#: a phone's or a laptop's own authenticator: resident keys, verifies its user, always there
+PLATFORM_AUTHENTICATOR = {
+    "protocol": "ctap2",
+    "transport": "internal",
+    "hasResidentKey": True,
+    "hasUserVerification": True,
+    "isUserVerified": True,
+    "automaticPresenceSimulation": True,
+}
 
 
 @pytest.fixture(scope="module")
@@ -42,19 +51,7 @@ def username(live_server, request) -> str:
 def authenticator(page: Page):
     cdp = page.context.new_cdp_session(page)
     cdp.send("WebAuthn.enable", {"enableUI": False})
-    made = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )
+    made = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": PLATFORM_AUTHENTICATOR})
     return cdp, made["authenticatorId"]
 
 
@@ -196,19 +193,9 @@ def test_a_cloned_authenticator_is_refused(
     assert used["signCount"] > credential["signCount"] >= 0, (used, credential)
     # a second authenticator holding the same key, its counter behind the original's
     cdp.send("WebAuthn.removeVirtualAuthenticator", {"authenticatorId": original})
-    copy = cdp.send(
-        "WebAuthn.addVirtualAuthenticator",
-        {
-            "options": {
-                "protocol": "ctap2",
-                "transport": "internal",
-                "hasResidentKey": True,
-                "hasUserVerification": True,
-                "isUserVerified": True,
-                "automaticPresenceSimulation": True,
-            }
-        },
-    )["authenticatorId"]
+    copy = cdp.send("WebAuthn.addVirtualAuthenticator", {"options": PLATFORM_AUTHENTICATOR})[
+        "authenticatorId"
+    ]
     cdp.send(
         "WebAuthn.addCredential",
         {"authenticatorId": copy, "credential": {**credential, "signCount": 0}},

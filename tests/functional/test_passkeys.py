@@ -334,19 +334,7 @@ def health_module(client, make, outbox):
 def test_a_modules_minimum_level_asks_the_passkey_though_the_module_asked_nothing(
     health_module, enrolled, device
 ):
-    browser = health_module.in_new_browser()
-    auth, step = browser.password_step("pia")  # no acr_values in the request
-    assert "/login/passkey/second" in step.location
-    made = options(browser.client, "second", step.location).get_json()
-    page = browser.client.get(step.location).get_data(as_text=True)
-    done = browser.client.post(
-        step.location,
-        data={
-            "csrf_token": csrf_token(page),
-            "challenge_id": made["challenge_id"],
-            "credential": json.dumps(device.get(made["options"], ISSUER)),
-        },
-    )
+    browser, auth, done = second_factor(health_module, device)  # its request asks no acr
     assert claims_of(browser, auth, done)["acr"] == "urn:viatrajectoire:acr:passkey"
 
 
