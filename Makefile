@@ -27,7 +27,9 @@ run: install
 	IDP_ISSUER=$(ISSUER) $(BIN)/idp init --demo
 	$(BIN)/idp psc-sandbox --host 127.0.0.1 --port $(PSC_PORT) & psc=$$!; \
 	$(BIN)/python -m demo_module --port 8000 --issuer $(ISSUER) & module=$$!; \
-	trap 'kill $$psc $$module 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python -m demo_module --port 8001 --issuer $(ISSUER) --client-id demo-volet-medical \
+		--name "Volet médical (démo)" & health=$$!; \
+	trap 'kill $$psc $$module $$health 2>/dev/null' EXIT INT TERM; \
 	IDP_ISSUER=$(ISSUER) $(PSC_ENV) $(BIN)/idp serve --host 127.0.0.1 --port 5000
 
 ## The whole suite: lint, then every test on the embedded default and on PostgreSQL + Redis.

@@ -34,7 +34,10 @@ class RunningModule:
             self._server = None
 
 
-def start_module(live_server, client_id: str, name: str, step_up_acr: str) -> RunningModule:
+def start_module(
+    live_server, client_id: str, name: str, step_up_acr: str, *registration: str
+) -> RunningModule:
+    """A demo module on a free port; ``registration``: more ``idp clients create`` options."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     registered = live_server.create_client(
@@ -44,6 +47,7 @@ def start_module(live_server, client_id: str, name: str, step_up_acr: str) -> Ru
         f"{url}/",
         "--backchannel-logout-uri",
         f"{url}/backchannel-logout",
+        *registration,
     )
     app = create_app(
         live_server.url,

@@ -47,3 +47,37 @@ def test_sensitive_page_steps_up_to_the_cps_card(live_server, module, stand_in_u
     assert "Synthèse médicale" in page.locator("#sensitive").inner_text()
     page.goto(module.url + "/")
     assert acr.PSC in page.locator("#acr").inner_text()
+
+
+@pytest.fixture(scope="module")
+def health_module(live_server, module):
+    running = start_module(
+        live_server,
+        "volet-medical",
+        "Volet médical (démo)",
+        acr.PSC,
+        "--minimum-acr",
+        acr.PSC,
+        "--health-data",
+    )
+    yield running
+    running.stop()
+
+
+def test_a_module_registered_with_a_minimum_level_is_signed_in_at_it(
+    live_server, health_module, stand_in_url, page: Page
+):
+    """The module asks nothing more than a login; its registration's minimum sends the person
+    through Pro Santé Connect, and its tokens carry that level."""
+    page.goto(health_module.url + "/")
+    page.get_by_role("link", name="Se connecter avec ViaTrajectoire").click()
+    page.wait_for_url(f"{stand_in_url}/**")  # no password page: straight to the card
+    page.get_by_role("radio", name="Carte CPS", exact=True).check()
+    page.get_by_role("radio", name="PAUL DURAND").check()
+    page.get_by_role("button", name="S'identifier").click()
+    page.wait_for_url(lambda url: not url.startswith(stand_in_url))
+    if page.url.startswith(live_server.url):  # a first login here: the conditions of use
+        page.get_by_role("button", name="J'accepte les conditions d'utilisation").click()
+    page.wait_for_url(f"{health_module.url}/**")
+    page.goto(health_module.url + "/")
+    assert acr.PSC in page.locator("#acr").inner_text()
