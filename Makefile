@@ -7,11 +7,12 @@ BIN := $(VENV)/bin
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml clients/pyproject.toml
+$(VENV)/.installed: pyproject.toml clients/pyproject.toml package.json
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
 	$(BIN)/pip install --quiet -e './clients[flask]'
+	npm ci --no-audit --no-fund --silent  # axe-core, injected by the end-to-end tests
 	touch $@
 
 PSC_PORT ?= 5001

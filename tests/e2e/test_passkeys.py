@@ -15,6 +15,8 @@ from joserfc.jwk import KeySet
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page
 
+from tests.e2e.accessibility import violations
+
 PASSWORD = "correct horse battery staple 42"
 REDIRECT = "https://passkey-rp.example.org/callback"
 VERIFIER = "p" * 64
@@ -138,6 +140,7 @@ def add_passkey(live_server, page: Page, name: str = "Poste infirmier") -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Ajouter une clé d'accès").click()
     assert name in page.get_by_role("table").inner_text()
+    assert violations(page) == []  # axe-core: the passkeys page
 
 
 def test_enrol_then_sign_in_without_password_then_with_it(
@@ -163,6 +166,7 @@ def test_enrol_then_sign_in_without_password_then_with_it(
     page.context.clear_cookies()
     go(page, authorize_url(live_server, module_client))
     button = page.get_by_role("button", name="Se connecter avec une clé d'accès")
+    assert violations(page) == []  # axe-core: the login page with its passkey button
     claims = claims_for(live_server, module_client, back_to_module(page, button.click))
     assert claims["acr"] == "urn:viatrajectoire:acr:passkey"
 
@@ -172,6 +176,7 @@ def test_enrol_then_sign_in_without_password_then_with_it(
     password_and_code(page, username)
     second = page.get_by_role("button", name="Utiliser ma clé d'accès")
     second.wait_for()
+    assert violations(page) == []  # axe-core: the passkey asked after the password
     claims = claims_for(live_server, module_client, back_to_module(page, second.click))
     assert claims["acr"] == "urn:viatrajectoire:acr:passkey"
     assert claims["amr"] == ["pwd", "hwk", "user", "mfa"]
@@ -232,3 +237,6 @@ def test_a_page_on_another_origin_gets_no_passkey(
     error = page.locator("[data-passkey-error]")
     error.wait_for(state="visible")
     assert "n'a pas pu être utilisée" in error.inner_text()
+    # the accessibility check finds what it should: a field without its label
+    page.evaluate("document.querySelector('label[for=username]').remove()")
+    assert "label" in {v["id"] for v in violations(page)}
