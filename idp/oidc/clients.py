@@ -232,6 +232,30 @@ def create_client(
     return record, secret
 
 
+def set_assurance(
+    session: Session, record: OAuthClient, changes: dict[str, Any], actor: str
+) -> list[str]:
+    """Change a module's ``minimum_acr`` or ``health_data`` (support, through the admin API);
+    audited; the caller commits. What changed."""
+    names: tuple[str, ...] = ("minimum_acr", "health_data")
+    wanted = {name: changes[name] for name in names if name in changes}
+    if wanted.get("minimum_acr") not in (None, *ACR_LEVELS):
+        raise InvalidClientMetadataError(f"minimum_acr: unknown {wanted['minimum_acr']!r}")
+    changed = [name for name, value in wanted.items() if getattr(record, name) != value]
+    for name in changed:
+        setattr(record, name, wanted[name])
+    if changed:
+        audit.record(
+            session,
+            actor,
+            "client.updated",
+            f"client:{record.client_id}",
+            fields=changed,
+            **{name: wanted[name] for name in changed},
+        )
+    return changed
+
+
 def get_client(session: Session, client_id: str) -> OAuthClient | None:
     if not isinstance(client_id, str) or len(client_id) > 100:
         return None

@@ -15,9 +15,15 @@ from flask.typing import ResponseReturnValue
 from jsonschema import Draft202012Validator, FormatChecker
 
 from idp.accounts import eligibility, users
-from idp.accounts.administration import Actor, Administration, NewHabilitation
+from idp.accounts.administration import (
+    Actor,
+    Administration,
+    NewHabilitation,
+    PermissionDeniedError,
+)
 from idp.accounts.national_ids import AlreadyLinkedError
-from idp.errors import ConflictError
+from idp.errors import ConflictError, NotFoundError
+from idp.oidc import clients as registry
 from idp.storage.models import Habilitation, User
 from idp.web import admin_openapi, errors
 from idp.web.context import ctx, provider, services
@@ -32,6 +38,7 @@ VALIDATORS = {
         "patch": admin_openapi.ACCOUNT_PATCH,
         "state": admin_openapi.STATE,
         "habilitation": admin_openapi.HABILITATION_IN,
+        "client": admin_openapi.CLIENT_ASSURANCE,
     }.items()
 }
 
@@ -129,6 +136,45 @@ def add_habilitation(username: str) -> ResponseReturnValue:
     except ValueError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from exc
     return jsonify(_habilitation(added)), 201
+
+
+@bp.get("/clients/<client_id>")
+def read_client(client_id: str) -> ResponseReturnValue:
+    return jsonify(_client_out(_supported_client(_actor(), client_id)))
+
+
+@bp.patch("/clients/<client_id>")
+def update_client(client_id: str) -> ResponseReturnValue:
+    """A module's minimum level and health-data flag: support's to set (audited)."""
+    actor = _actor()
+    record = _supported_client(actor, client_id)
+    body = _body("client")
+    session = ctx().db_session()
+    try:
+        registry.set_assurance(session, record, body, actor.name)
+    except registry.InvalidClientMetadataError as exc:
+        raise ApiError(400, "invalid_request", str(exc)) from exc
+    session.commit()
+    services().clients.changed()
+    return jsonify(_client_out(record))
+
+
+def _supported_client(actor: Actor, client_id: str) -> Any:
+    if not actor.is_support:
+        raise PermissionDeniedError("not_support")
+    record = registry.get_client(ctx().db_session(), client_id)
+    if record is None:
+        raise NotFoundError("no such client")
+    return record
+
+
+def _client_out(record: Any) -> dict[str, Any]:
+    return {
+        "client_id": record.client_id,
+        "client_name": record.client_name,
+        "minimum_acr": record.minimum_acr,
+        "health_data": bool(record.health_data),
+    }
 
 
 @bp.delete("/habilitations/<id:habilitation_id>")

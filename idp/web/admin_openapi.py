@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from idp.authn.context import ACR_LEVELS
+
 TEXT = {"type": "string", "maxLength": 150}
 OPTIONAL_TEXT = {"type": "string", "maxLength": 40}
 DATE = {"type": "string", "format": "date"}
@@ -115,6 +117,34 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "error", **_json(ERROR)} for code in codes}
 
 
+CLIENT_ID = {
+    "name": "client_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string", "maxLength": 100},
+}
+CLIENT_ASSURANCE = {
+    "type": "object",
+    "additionalProperties": False,
+    "minProperties": 1,
+    "properties": {
+        "minimum_acr": {
+            "enum": [*sorted(ACR_LEVELS, key=ACR_LEVELS.__getitem__), None],
+            "description": "the least level every login for the module reaches (null: none)",
+        },
+        "health_data": {"type": "boolean", "description": "it gives access to health data"},
+    },
+}
+CLIENT_OUT = {
+    "type": "object",
+    "required": ["client_id"],
+    "properties": {
+        "client_id": {"type": "string"},
+        "client_name": {"type": "string"},
+        "minimum_acr": {"type": ["string", "null"]},
+        "health_data": {"type": "boolean"},
+    },
+}
 USERNAME = {
     "name": "username",
     "in": "path",
@@ -224,6 +254,26 @@ def document(issuer: str) -> dict[str, Any]:
                     "requestBody": {"required": True, **_json(HABILITATION_IN)},
                     "responses": {
                         "201": {"description": "added", **_json(HABILITATION_OUT)},
+                        **common,
+                    },
+                },
+            },
+            "/clients/{client_id}": {
+                "parameters": [CLIENT_ID],
+                "get": {
+                    "operationId": "getClientAssurance",
+                    "description": "A module's minimum level and health-data flag (support).",
+                    "responses": {
+                        "200": {"description": "module", **_json(CLIENT_OUT)},
+                        **common,
+                    },
+                },
+                "patch": {
+                    "operationId": "setClientAssurance",
+                    "description": "Set a module's minimum level or health-data flag (support).",
+                    "requestBody": {"required": True, **_json(CLIENT_ASSURANCE)},
+                    "responses": {
+                        "200": {"description": "module", **_json(CLIENT_OUT)},
                         **common,
                     },
                 },

@@ -6,6 +6,7 @@ import pytest
 
 from idp.accounts import habilitations, users
 from idp.storage import db
+from idp.storage.models import AuditEvent
 from tests.rp import RelyingParty
 
 ADMIN_SCOPES = "openid profile email habilitations admin"
@@ -174,3 +175,34 @@ def test_national_identifier_through_the_api(client, world, client_token, make):
         client, "PATCH", "/accounts/psc-user", client_token, json={"national_id": "810000000025"}
     )
     assert done.get_json()["national_id"] == "810000000025"
+
+
+def test_support_sets_a_modules_minimum_level_and_health_data(client, world, client_token):
+    """Issue 29: a registration's minimum level through the admin API (support only)."""
+    module = world["rp"].info.client_id
+    answer = call(
+        client,
+        "PATCH",
+        f"/clients/{module}",
+        client_token,
+        json={"minimum_acr": "urn:viatrajectoire:acr:passkey", "health_data": True},
+    )
+    assert answer.status_code == 200, answer.get_json()
+    assert answer.get_json()["minimum_acr"] == "urn:viatrajectoire:acr:passkey"
+    assert call(client, "GET", f"/clients/{module}", client_token).get_json()["health_data"]
+    assert db.session.query(AuditEvent).filter_by(action="client.updated").count() == 1
+    cleared = call(client, "PATCH", f"/clients/{module}", client_token, json={"minimum_acr": None})
+    assert cleared.get_json()["minimum_acr"] is None
+
+
+def test_a_modules_level_is_supports_to_set(client, world, referent_token, client_token):
+    module = world["rp"].info.client_id
+    refused = call(
+        client, "PATCH", f"/clients/{module}", referent_token, json={"health_data": True}
+    )
+    assert refused.status_code == 403
+    unknown = call(
+        client, "PATCH", f"/clients/{module}", client_token, json={"minimum_acr": "gold"}
+    )
+    assert unknown.status_code == 400
+    assert call(client, "GET", "/clients/nothing-here", client_token).status_code == 404
