@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from idp import clock, metrics
 from idp.accounts import users
 from idp.authn.sessions import SsoSession, signed_in_user
+from idp.oidc import assurance, clients
 from idp.oidc.authorization import AuthorizationService, Outcome, PendingRequest
 from idp.oidc.clients import GRANT_TYPES
 from idp.oidc.consent import grant_consent
@@ -27,7 +28,7 @@ from idp.oidc.discovery import provider_metadata
 from idp.oidc.server import create_authorization_server
 from idp.oidc.userinfo import create_resource_protector, userinfo_claims
 from idp.storage import database, keys
-from idp.storage.models import User
+from idp.storage.models import OAuthClient, User
 
 T = TypeVar("T")
 
@@ -180,6 +181,21 @@ class Provider:
         self.ctx.sessions.logout(sid)
         response: Response | None = self.server.create_endpoint_response("end_session", validated)
         return response
+
+    def client_registration(self, client_id: str) -> OAuthClient | None:
+        return clients.get_client(self.ctx.db_session(), client_id)
+
+    def set_client_assurance(
+        self, record: OAuthClient, changes: dict[str, Any], actor: str
+    ) -> None:
+        """A module's minimum level and health-data flag, set by support (audited, and every
+        worker's client cache told). InvalidClientMetadataError for an unknown level."""
+        clients.set_assurance(self.ctx.db_session(), record, changes, actor)
+        self.ctx.db_session().commit()
+        self.ctx.clients.changed()
+
+    def assurance_report(self) -> assurance.AssuranceReport:
+        return assurance.report(self.ctx.db_session())
 
     def readiness_problems(self) -> list[str]:
         """What keeps this instance from serving (names only: no connection strings)."""

@@ -35,7 +35,7 @@ from idp.errors import ConflictError
 from idp.oidc import assurance
 from idp.web import errors
 from idp.web.admin_forms import AccountForm, ActionForm, AddHabilitationForm, NewAccountForm
-from idp.web.context import current_sid, services
+from idp.web.context import current_sid, provider, services
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 errors.handle(bp, errors.html)
@@ -59,7 +59,7 @@ def assurance_report() -> ResponseReturnValue:
     actor = _actor()
     if not actor.is_support:
         raise PermissionDeniedError("not_support")
-    made = assurance.report(services().context.db_session())
+    made = provider().assurance_report()
     return render_template(
         "admin/assurance.html",
         report=made,

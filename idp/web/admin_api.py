@@ -148,21 +148,17 @@ def update_client(client_id: str) -> ResponseReturnValue:
     """A module's minimum level and health-data flag: support's to set (audited)."""
     actor = _actor()
     record = _supported_client(actor, client_id)
-    body = _body("client")
-    session = ctx().db_session()
     try:
-        registry.set_assurance(session, record, body, actor.name)
+        provider().set_client_assurance(record, _body("client"), actor.name)
     except registry.InvalidClientMetadataError as exc:
         raise ApiError(400, "invalid_request", str(exc)) from exc
-    session.commit()
-    services().clients.changed()
     return jsonify(_client_out(record))
 
 
 def _supported_client(actor: Actor, client_id: str) -> Any:
     if not actor.is_support:
         raise PermissionDeniedError("not_support")
-    record = registry.get_client(ctx().db_session(), client_id)
+    record = provider().client_registration(client_id)
     if record is None:
         raise NotFoundError("no such client")
     return record
